@@ -1,0 +1,105 @@
+"""Reading configuration from the environment.
+
+Kept apart from settings.py so each rule can be tested without reloading Django.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be 1 or 0 (got {raw!r})")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def load_database(url: str | None, data_dir: Path) -> dict:
+    """Django's DATABASES entry from DATABASE_URL, or the embedded SQLite default.
+
+    Raises ValueError with a one-line message for a URL that cannot be used.
+    """
+    if not url:
+        return _sqlite(data_dir / "qinqing.sqlite3")
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ValueError(
+            f"DATABASE_URL {_redact(url)!r} is not usable: write "
+            "postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:////absolute/path.sqlite3"
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # the library raises several types for a bad URL
+        raise ValueError(f"DATABASE_URL {_redact(url)!r} is not usable: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        return _sqlite(Path(config["NAME"]))
+    if not config.get("NAME"):
+        raise ValueError(f"DATABASE_URL {_redact(url)!r} names no database")
+    return config
+
+
+def _sqlite(path: Path) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # WAL lets readers go on while one writer writes; IMMEDIATE takes the write
+            # lock at BEGIN so two writers queue on busy_timeout instead of failing.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        },
+        "TEST": {"NAME": None},
+    }
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL before it is printed."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def persistent_secret(path: Path, what: str) -> str:
+    """A random secret kept in the data folder, made on first use.
+
+    The demo must run with no configuration, but a secret that changes on every start
+    would log everybody out and, for encryption keys, lose data; so it is kept.
+    """
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(50)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    print(
+        f"qinqing: generated {what} in {path} (demo use; set {what} in the environment "
+        "for production)",
+        file=sys.stderr,
+    )
+    return value

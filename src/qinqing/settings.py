@@ -1,0 +1,117 @@
+"""The one settings module. Every knob comes from the environment.
+
+Environment variables:
+  DATABASE_URL             database; default an SQLite file in the data folder (WAL mode)
+  QINQING_DATA_DIR         data folder (SQLite file, generated keys, uploads); default ./var
+  SECRET_KEY / QINQING_SECRET_KEY
+                           Django's secret; when unset, one is generated once into the data
+                           folder and a notice says so (fine for a demo, not for production)
+  QINQING_DEBUG            "1" for Django's debug mode
+  QINQING_ALLOWED_HOSTS    comma-separated host names; default 127.0.0.1,localhost
+  QINQING_OFFICE_HOURS     office periods of a working day; default 09:00-12:00,13:30-17:30
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.config import env_bool, env_list, load_database, persistent_secret
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("QINQING_DATA_DIR", "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("QINQING_DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("QINQING_SECRET_KEY") or (
+    persistent_secret(DATA_DIR / "secret_key", "SECRET_KEY")
+)
+ALLOWED_HOSTS = env_list("QINQING_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "qinqing.web",  # first, so its templates override the admin's
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "qinqing.org",
+    "qinqing.worktime",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "qinqing.urls"
+WSGI_APPLICATION = "qinqing.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qinqing.worktime.context_processors.calendar_warnings",
+            ],
+        },
+    },
+]
+
+try:
+    DATABASES = {"default": load_database(os.environ.get("DATABASE_URL"), DATA_DIR)}
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.User"
+LOGIN_URL = "admin:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Chinese first, English second.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request without it
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Working time: the office periods of a working day (see qinqing.worktime).
+QINQING_OFFICE_HOURS = os.environ.get("QINQING_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
