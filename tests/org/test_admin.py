@@ -43,3 +43,9 @@ def test_admin_in_english_when_asked(admin_client):
 def test_unit_admin_lists_in_bounded_queries(admin_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         assert admin_client.get("/admin/org/unit/?all=").status_code == 200
+
+
+def test_calendar_override_admin_in_english(admin_client):
+    page = admin_client.get("/admin/worktime/calendaroverride/",
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Calendar override" in page and "日历调整" not in page

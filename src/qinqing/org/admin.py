@@ -14,7 +14,7 @@ class UnitAdmin(admin.ModelAdmin):
     readonly_fields = ("path",)
     list_per_page = 100
 
-    @admin.display(description=_("名称"), ordering="path")
+    @admin.display(description=_("Name"), ordering="path")
     def indented_name(self, obj: Unit) -> str:
         return "\u3000" * (obj.depth - 1) + obj.name
 
@@ -28,9 +28,9 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("unit",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("工作信息"), {"fields": ("full_name", "unit", "role", "phone", "email")}),
-        (_("权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        (_("重要日期"), {"fields": ("last_login", "date_joined")}),
+        (_("Work"), {"fields": ("full_name", "unit", "role", "phone", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "unit", "role",

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class OrgConfig(AppConfig):
     name = "qinqing.org"
     label = "org"
-    verbose_name = _("组织机构")
+    verbose_name = _("Organisation")

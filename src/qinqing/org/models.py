@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class UnitKind(models.TextChoices):
-    CITY_GOVERNMENT = "city_government", _("市人民政府")
-    COUNTY = "county", _("县（市、区）")
-    DEPARTMENT = "department", _("职能部门")
-    DISCIPLINE_COMMISSION = "discipline_commission", _("纪委监委")
-    DEVELOPMENT_ZONE = "development_zone", _("开发区")
-    SERVICE_HALL = "service_hall", _("政务服务大厅")
-    WINDOW = "window", _("服务窗口")
+    CITY_GOVERNMENT = "city_government", _("City government")
+    COUNTY = "county", _("County or district")
+    DEPARTMENT = "department", _("Department")
+    DISCIPLINE_COMMISSION = "discipline_commission", _("Discipline commission")
+    DEVELOPMENT_ZONE = "development_zone", _("Development zone")
+    SERVICE_HALL = "service_hall", _("Government service hall")
+    WINDOW = "window", _("Service window")
 
 
 # Kinds that stand for a place (a region a case can belong to).
@@ -31,7 +31,7 @@ REGION_KINDS = (UnitKind.CITY_GOVERNMENT, UnitKind.COUNTY, UnitKind.DEVELOPMENT_
 
 unit_code_validator = RegexValidator(
     r"^[0-9A-Za-z_-]{1,32}$",
-    _("编码只能包含字母、数字、下划线和连字符，最长 32 位。"),
+    _("A code may contain only letters, digits, underscores and hyphens, at most 32 characters."),
 )
 
 
@@ -46,30 +46,30 @@ class UnitQuerySet(models.QuerySet):
 
 class Unit(models.Model):
     code = models.CharField(
-        _("编码"), max_length=32, unique=True, validators=[unit_code_validator],
-        help_text=_("单位的唯一编码，如统一社会信用代码或行政区划代码。"),
+        _("Code"), max_length=32, unique=True, validators=[unit_code_validator],
+        help_text=_("Unique code of the unit, e.g. its unified social credit code or division code."),
     )
-    name = models.CharField(_("名称"), max_length=100)
-    short_name = models.CharField(_("简称"), max_length=40, blank=True)
-    kind = models.CharField(_("类型"), max_length=32, choices=UnitKind.choices)
+    name = models.CharField(_("Name"), max_length=100)
+    short_name = models.CharField(_("Short name"), max_length=40, blank=True)
+    kind = models.CharField(_("Kind"), max_length=32, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True,
+        "self", verbose_name=_("Parent unit"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="children",
     )
-    path = models.CharField(_("路径"), max_length=700, editable=False, blank=True, db_index=True)
+    path = models.CharField(_("Path"), max_length=700, editable=False, blank=True, db_index=True)
     region_code = models.CharField(
-        _("行政区划代码"), max_length=12, blank=True,
-        help_text=_("单位所在的县（市、区）或市的区划代码，用于按地区统计。"),
+        _("Division code"), max_length=12, blank=True,
+        help_text=_("Administrative division code of the county or city the unit belongs to; used for figures by region."),
     )
-    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
+    phone = models.CharField(_("Phone"), max_length=40, blank=True)
+    sort_order = models.PositiveIntegerField(_("Order"), default=0)
+    is_active = models.BooleanField(_("Active"), default=True)
 
     objects = UnitQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name = _("Unit")
+        verbose_name_plural = _("Unit")
         ordering = ["path"]
 
     def __str__(self) -> str:
@@ -87,11 +87,11 @@ class Unit(models.Model):
         if self.parent_id is None:
             return
         if self.pk and self.parent_id == self.pk:
-            raise ValidationError({"parent": _("单位不能以自己为上级。")})
+            raise ValidationError({"parent": _("A unit cannot be its own parent.")})
         if self.pk and self.parent.path.startswith(self._stored_path()):
-            raise ValidationError({"parent": _("不能把单位移到它自己的下级单位之下。")})
+            raise ValidationError({"parent": _("A unit cannot be moved below one of its own sub-units.")})
         if self.kind == UnitKind.WINDOW and self.parent.kind != UnitKind.SERVICE_HALL:
-            raise ValidationError({"parent": _("服务窗口必须隶属于政务服务大厅。")})
+            raise ValidationError({"parent": _("A service window must belong to a government service hall.")})
 
     def _stored_path(self) -> str:
         return Unit.objects.filter(pk=self.pk).values_list("path", flat=True).first() or ""
@@ -113,15 +113,15 @@ class Unit(models.Model):
 
 
 class Role(models.TextChoices):
-    INTAKE_AGENT = "intake_agent", _("受理员")
-    DISPATCHER = "dispatcher", _("派单员")
-    HANDLER = "handler", _("承办人")
-    UNIT_LEADER = "unit_leader", _("单位负责人")
-    CALLBACK_AGENT = "callback_agent", _("回访员")
-    SUPERVISOR = "supervisor", _("督查")
-    DISCIPLINE_INSPECTOR = "discipline_inspector", _("纪委监委")
-    ANALYST = "analyst", _("领导")
-    ADMINISTRATOR = "administrator", _("管理员")
+    INTAKE_AGENT = "intake_agent", _("Intake agent")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    HANDLER = "handler", _("Unit handler")
+    UNIT_LEADER = "unit_leader", _("Unit leader")
+    CALLBACK_AGENT = "callback_agent", _("Callback agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DISCIPLINE_INSPECTOR = "discipline_inspector", _("Discipline commission")
+    ANALYST = "analyst", _("Leader")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class User(AbstractUser):
@@ -130,17 +130,17 @@ class User(AbstractUser):
     Enterprises and residents do not log in: they track their cases with a query code.
     """
 
-    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    full_name = models.CharField(_("Full name"), max_length=60, blank=True)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("所属单位"), null=True, blank=True,
+        Unit, verbose_name=_("Unit"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="members",
     )
-    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
-    phone = models.CharField(_("工作电话"), max_length=40, blank=True)
+    role = models.CharField(_("Role"), max_length=32, choices=Role.choices, blank=True)
+    phone = models.CharField(_("Work phone"), max_length=40, blank=True)
 
     class Meta:
-        verbose_name = _("工作人员")
-        verbose_name_plural = _("工作人员")
+        verbose_name = _("Staff member")
+        verbose_name_plural = _("Staff member")
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -148,7 +148,7 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.role and self.unit_id is None:
-            raise ValidationError({"unit": _("有角色的工作人员必须属于一个单位。")})
+            raise ValidationError({"unit": _("A staff member with a role must belong to a unit.")})
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class WorktimeConfig(AppConfig):
     name = "qinqing.worktime"
     label = "worktime"
-    verbose_name = _("工作日历")
+    verbose_name = _("Working calendar")

@@ -12,22 +12,23 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CalendarOverride(models.Model):
-    date = models.DateField(_("日期"), unique=True)
+    date = models.DateField(_("Date"), unique=True)
     is_workday = models.BooleanField(
-        _("上班"), help_text=_("勾选表示当天上班（如调休上班日）；不勾选表示当天放假。"),
+        _("Working day"), help_text=_("Ticked: a working day (e.g. a make-up working day). Unticked: a day off."),
     )
-    note = models.CharField(_("说明"), max_length=100, blank=True,
-                            help_text=_("如：春节调休上班、国庆节放假。"))
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    note = models.CharField(_("Note"), max_length=100, blank=True,
+                            help_text=_("E.g. Spring Festival make-up working day, National Day holiday."))
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("更新人"), null=True, blank=True,
+        settings.AUTH_USER_MODEL, verbose_name=_("Updated by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
 
     class Meta:
-        verbose_name = _("日历调整")
-        verbose_name_plural = _("日历调整")
+        verbose_name = _("Calendar override")
+        verbose_name_plural = _("Calendar override")
         ordering = ["-date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {'上班' if self.is_workday else '放假'}"
+        state = _("working day") if self.is_workday else _("day off")
+        return f"{self.date:%Y-%m-%d} {state}"

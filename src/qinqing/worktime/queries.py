@@ -45,7 +45,8 @@ def missing_years(calendar: WorkingCalendar, today: date | None = None) -> list[
 
 def missing_year_warning(year: int) -> str:
     return _(
-        "%(year)s 年的法定节假日和调休安排尚未录入：涉及该年的截止时间暂按周一至周五上班推算，"
-        "标记为“暂定”。请在“日历调整”中录入国务院办公厅公布的 %(year)s 年放假日期"
-        "和调休上班日期（或升级 chinesecalendar 软件包）。"
+        "The statutory holidays and make-up working days of %(year)s have not been entered: "
+        "deadlines in that year assume Monday to Friday and are marked provisional. Enter the "
+        "State Council's %(year)s holiday and make-up working dates under Calendar overrides "
+        "(or upgrade the chinesecalendar package)."
     ) % {"year": year}
