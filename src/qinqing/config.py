@@ -85,6 +85,15 @@ def _redact(url: str) -> str:
     return url
 
 
+def generated_fernet_key(path: Path) -> str:
+    """A Fernet key kept in the data folder, made on first use (see persistent_secret)."""
+    if path.exists():
+        return path.read_text().strip()
+    from cryptography.fernet import Fernet
+
+    return _keep(path, Fernet.generate_key().decode(), "QINQING_FIELD_KEYS")
+
+
 def persistent_secret(path: Path, what: str) -> str:
     """A random secret kept in the data folder, made on first use.
 
@@ -93,7 +102,10 @@ def persistent_secret(path: Path, what: str) -> str:
     """
     if path.exists():
         return path.read_text().strip()
-    value = secrets.token_urlsafe(50)
+    return _keep(path, secrets.token_urlsafe(50), what)
+
+
+def _keep(path: Path, value: str, what: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(value + "\n")
     path.chmod(0o600)

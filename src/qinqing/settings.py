@@ -18,7 +18,9 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from qinqing.config import env_bool, env_list, load_database, persistent_secret
+from qinqing.config import (
+    env_bool, env_list, generated_fernet_key, load_database, persistent_secret,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("QINQING_DATA_DIR", "var")).resolve()
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "qinqing.org",
     "qinqing.worktime",
+    "qinqing.cases",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +107,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# Personal data of reporters (domain.md §5a). QINQING_FIELD_KEYS: comma-separated Fernet
+# keys, newest first (older ones still decrypt until `qinqing rotate-keys` re-encrypts).
+# QINQING_INDEX_KEY: the key of the phone-number hash. Both are generated and kept in the
+# data folder when unset, like SECRET_KEY.
+QINQING_FIELD_KEYS = env_list("QINQING_FIELD_KEYS", []) or [
+    generated_fernet_key(DATA_DIR / "field_key")
+]
+QINQING_INDEX_KEY = os.environ.get("QINQING_INDEX_KEY") or persistent_secret(
+    DATA_DIR / "index_key", "QINQING_INDEX_KEY"
+)
+
+# Largest accepted case text and attachment.
+QINQING_MAX_CONTENT_CHARS = 5000
+QINQING_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 # Working time: the office periods of a working day (see qinqing.worktime).
 QINQING_OFFICE_HOURS = os.environ.get("QINQING_OFFICE_HOURS", "09:00-12:00,13:30-17:30")

@@ -36,6 +36,8 @@ __all__ = [
     "compute_deadline",
     "elapsed",
     "next_office_moment",
+    "add_office_time",
+    "office_time_between",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -313,6 +315,22 @@ def elapsed(
     amount = whole + Fraction(used_today // _MICROSECOND, day_length // _MICROSECOND)
     assumed = calendar.assumed_dates(start_day + _ONE_DAY, end_day)
     return Elapsed(amount, bool(assumed), assumed)
+
+
+def add_office_time(calendar: WorkingCalendar, start: datetime, amount: timedelta) -> datetime:
+    """The moment ``amount`` of office time after ``start`` (for warning points and pauses)."""
+    if amount < timedelta(0):
+        raise ValueError("office time to add must not be negative")
+    due = _add_office_time(calendar, _local(start, "start"), amount)
+    return due.replace(tzinfo=SHANGHAI)
+
+
+def office_time_between(calendar: WorkingCalendar, start: datetime, end: datetime) -> timedelta:
+    """Office time between two moments; zero when ``end`` is not after ``start``."""
+    local_start, local_end = _local(start, "start"), _local(end, "end")
+    if local_end <= local_start:
+        return timedelta(0)
+    return _office_time_between(calendar, local_start, local_end)
 
 
 def next_office_moment(calendar: WorkingCalendar, moment: datetime) -> datetime:

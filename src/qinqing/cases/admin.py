@@ -1,0 +1,60 @@
+"""Master data of the case pipeline. Cases themselves are read-only here: only the
+transition table (services.perform) changes a case."""
+
+from django.contrib import admin
+
+from qinqing.cases.models import AssignmentRule, Case, CaseEvent, Category, TimeLimitPolicy
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "code", "sort_order", "is_active")
+    list_filter = ("is_active", "parent")
+    search_fields = ("name", "code")
+    list_select_related = ("parent",)
+
+
+@admin.register(TimeLimitPolicy)
+class TimeLimitPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "urgency", "dispatch_limit", "sign_limit", "resolve_limit",
+                    "callback_limit", "warning_percent", "max_extensions", "max_suspensions",
+                    "is_active")
+    list_filter = ("is_active", "kind", "urgency")
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "region", "lead_unit", "basis", "is_active")
+    list_filter = ("is_active", "category__parent")
+    search_fields = ("category__name", "lead_unit__name", "region__name")
+    autocomplete_fields = ("lead_unit", "region", "co_units")
+    list_select_related = ("category__parent", "region", "lead_unit")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ("number", "kind", "channel", "state", "lead_unit", "received_at")
+    list_filter = ("state", "kind", "channel")
+    search_fields = ("number",)
+    list_select_related = ("lead_unit",)
+    exclude = ("query_code_enc", "query_code_hash", "intake_key", "intake_fingerprint")
+    show_full_result_count = False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ("case", "seq", "action", "actor", "from_state", "to_state", "at")
+    list_select_related = ("case", "actor")
+    search_fields = ("case__number",)
+    show_full_result_count = False

@@ -1,0 +1,120 @@
+"""Stage clocks: starting, stopping, extending, suspending and recomputing deadlines.
+
+Called only from services.py, inside its transaction. Each function returns a small
+dict describing what changed, which the service writes into the timeline event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Case as When_, Value, When
+from django.utils import timezone
+
+from qinqing.cases.models import StageClock, TimeLimitPolicy
+from qinqing.cases.models.case import Case
+from qinqing.worktime.calendar import (
+    WorkingCalendar, add_office_time, compute_deadline, office_time_between,
+)
+from qinqing.worktime.limits import LimitUnit, parse_limit
+
+DEFAULT_POLICY = dict(name="默认时限（临汾规则）", dispatch_limit="1h", sign_limit="2h",
+                      resolve_limit="3d", callback_limit="1d")
+
+
+def policy_for(kind: str, urgency: str) -> TimeLimitPolicy:
+    """The most specific active policy: kind+urgency, kind, urgency, then the default."""
+    candidates = TimeLimitPolicy.objects.filter(
+        is_active=True, kind__in=[kind, ""], urgency__in=[urgency, ""])
+    best = max(candidates, key=lambda p: (bool(p.kind), bool(p.urgency)), default=None)
+    if best is None:
+        # A site must never stop taking cases because nobody configured a policy.
+        best, _ = TimeLimitPolicy.objects.get_or_create(kind="", urgency="", is_active=True,
+                                                        defaults=DEFAULT_POLICY)
+    return best
+
+
+def schedule(clock: StageClock, calendar: WorkingCalendar) -> None:
+    """Set due_at, warn_at and provisional from the clock's own parts and the calendar."""
+    limit = parse_limit(clock.limit)
+    due = compute_deadline(calendar, clock.started_at, limit).due
+    for extra in clock.extension_limits:
+        due = compute_deadline(calendar, due, parse_limit(extra)).due
+    working = limit.unit is not LimitUnit.NATURAL_HOURS
+    if clock.paused_seconds:
+        paused = timedelta(seconds=clock.paused_seconds)
+        due = add_office_time(calendar, due, paused) if working else due + paused
+    span = office_time_between(calendar, clock.started_at, due) if working else (
+        due - clock.started_at)
+    share = span * clock.policy.warning_percent / 100
+    clock.warn_at = add_office_time(calendar, clock.started_at, share) if working else (
+        clock.started_at + share)
+    clock.due_at = due
+    clock.provisional = working and bool(
+        calendar.assumed_dates(timezone.localtime(clock.started_at).date(),
+                               timezone.localtime(due).date()))
+    clock.calendar_version = calendar.version
+
+
+def start(case: Case, stage: str, policy: TimeLimitPolicy, calendar: WorkingCalendar,
+          now: datetime) -> dict:
+    clock = StageClock(case=case, stage=stage, policy=policy, limit=policy.limit_for(stage),
+                       started_at=now)
+    schedule(clock, calendar)
+    clock.save()
+    return describe(clock)
+
+
+def stop(case: Case, stages, now: datetime) -> list[dict]:
+    if not stages:
+        return []
+    open_clocks = StageClock.objects.filter(case=case, stage__in=stages, done_at__isnull=True)
+    stopped = [{"stage": c.stage, "on_time": now <= c.due_at}
+               for c in open_clocks.only("stage", "due_at")]
+    if stopped:
+        open_clocks.update(done_at=now, paused_at=None, on_time=When_(
+            When(due_at__gte=now, then=Value(True)), default=Value(False)))
+    return stopped
+
+
+def open_clock(case: Case, stage: str) -> StageClock | None:
+    return (StageClock.objects.select_related("policy")
+            .filter(case=case, stage=stage, done_at__isnull=True).first())
+
+
+def extend(clock: StageClock, extra: str, calendar: WorkingCalendar) -> dict:
+    before = clock.due_at
+    clock.extension_limits = [*clock.extension_limits, extra]
+    schedule(clock, calendar)
+    clock.save(update_fields=["extension_limits", "due_at", "warn_at", "provisional",
+                              "calendar_version"])
+    return {**describe(clock), "previous_due": _iso(before)}
+
+
+def pause(clock: StageClock, now: datetime) -> dict:
+    clock.paused_at = now
+    clock.save(update_fields=["paused_at"])
+    return {"stage": clock.stage, "paused_at": _iso(now)}
+
+
+def resume(clock: StageClock, now: datetime, calendar: WorkingCalendar) -> dict:
+    before = clock.due_at
+    working = parse_limit(clock.limit).unit is not LimitUnit.NATURAL_HOURS
+    paused = (office_time_between(calendar, clock.paused_at, now) if working
+              else now - clock.paused_at)
+    clock.paused_seconds += int(paused.total_seconds())
+    clock.paused_at = None
+    schedule(clock, calendar)
+    clock.save(update_fields=["paused_seconds", "paused_at", "due_at", "warn_at", "provisional",
+                              "calendar_version"])
+    return {**describe(clock), "previous_due": _iso(before),
+            "suspended_seconds": int(paused.total_seconds())}
+
+
+def describe(clock: StageClock) -> dict:
+    return {"stage": clock.stage, "limit": clock.limit, "due": _iso(clock.due_at),
+            "warn": _iso(clock.warn_at), "provisional": clock.provisional}
+
+
+def _iso(moment: datetime) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds")

@@ -1,0 +1,43 @@
+"""Reporters (the person who filed a case) and the log of every unmasking.
+
+Name, phone, ID number, contact and enterprise are stored encrypted
+(qinqing.cases.confidential); the phone also as a keyed hash so staff can find a
+caller's earlier cases without decrypting anything.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.cases.models.case import Case
+
+
+class Reporter(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reporters")
+    name_enc = models.TextField(blank=True)
+    phone_enc = models.TextField(blank=True)
+    id_number_enc = models.TextField(blank=True)
+    contact_enc = models.TextField(blank=True)
+    enterprise_enc = models.TextField(blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    is_primary = models.BooleanField(default=True)
+    # Set on the copy attached to a case that another case was merged into (并单).
+    merged_from = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Reporter")
+        verbose_name_plural = _("Reporters")
+
+
+class UnmaskLog(models.Model):
+    reporter = models.ForeignKey(Reporter, on_delete=models.PROTECT, related_name="unmaskings")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("Reason"))
+    at = models.DateTimeField(_("At"))
+
+    class Meta:
+        verbose_name = _("Unmasking")
+        verbose_name_plural = _("Unmaskings")

@@ -1,0 +1,202 @@
+"""Reads about cases, shared by the API and the pages: scoping, lists, details."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from qinqing.cases import confidential
+from qinqing.cases.models import AssignmentRule, Case, CaseEvent, Category, Kind, StageClock
+from qinqing.org.models import Role, Unit, User
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# Roles that see who filed a case (masked); unit staff never see a misconduct reporter.
+REPORTER_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT,
+                            Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR, Role.ADMINISTRATOR})
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    """Cases a staff member may see: those whose hotline, lead unit or a co-unit is their
+    unit or below it."""
+    if user.is_superuser:
+        return Case.objects.all()
+    if not user.is_active or user.unit_id is None:
+        return Case.objects.none()
+    unit = user.unit
+    if unit.parent_id is None:
+        return Case.objects.all()  # the top of the tree sees the whole tree
+    units = list(Unit.objects.subtree(unit).values_list("pk", flat=True))
+    co = Case.co_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=units)
+    return Case.objects.filter(Q(lead_unit_id__in=units) | Q(owner_unit_id__in=units) | Exists(co))
+
+
+def can_view_reporter(case: Case, user: User) -> bool:
+    if user.is_superuser:
+        return True
+    if case.kind == Kind.REPORT:
+        return user.role in (REPORTER_ROLES - {Role.ADMINISTRATOR})
+    return user.role in REPORTER_ROLES or user.role in (Role.HANDLER, Role.UNIT_LEADER)
+
+
+def masked_reporters(case: Case, user: User) -> list[dict] | None:
+    """Reporters as the viewer may see them: masked, or None when hidden from this viewer."""
+    if case.is_anonymous and not case.reporters.exists():
+        return []
+    if not can_view_reporter(case, user):
+        return None
+    result = []
+    for r in case.reporters.all():
+        result.append({
+            "id": r.pk,
+            "name": confidential.mask_name(confidential.decrypt(r.name_enc)),
+            "phone": confidential.mask_phone(confidential.decrypt(r.phone_enc)),
+            "id_number": confidential.mask_id_number(confidential.decrypt(r.id_number_enc)),
+            "contact": confidential.mask_text(confidential.decrypt(r.contact_enc)),
+            "enterprise": confidential.mask_text(confidential.decrypt(r.enterprise_enc)),
+            "primary": r.is_primary,
+        })
+    return result
+
+
+def cases_of_caller(user: User, phone: str) -> QuerySet[Case]:
+    """A caller's earlier cases, found through the phone's keyed hash: nothing decrypted."""
+    index = confidential.phone_index(phone)
+    if not index:
+        return Case.objects.none()
+    from qinqing.cases.models import Reporter
+
+    mine = Reporter.objects.filter(case_id=OuterRef("pk"), phone_index=index)
+    return visible_cases(user).filter(Exists(mine)).order_by("-received_at", "-id")
+
+
+def propose_assignment(category: Category, region: Unit | None) -> AssignmentRule | None:
+    """The catalogue's rule for a category and region: the most specific category (walking
+    up the tree), and the case's region before the any-region rule."""
+    chain = []
+    node = category
+    while node is not None and len(chain) < 10:
+        chain.append(node.pk)
+        node = node.parent
+    rules = (AssignmentRule.objects.filter(is_active=True, category_id__in=chain)
+             .filter(Q(region=region) | Q(region__isnull=True)).select_related("lead_unit")
+             .prefetch_related("co_units"))
+    rank = {pk: i for i, pk in enumerate(chain)}
+    return min(rules, key=lambda r: (rank[r.category_id], r.region_id is None), default=None)
+
+
+# ------------------------------------------------------------------------- lists
+
+@dataclass
+class CaseFilters:
+    state: list[str] | None = None
+    kind: str | None = None
+    channel: str | None = None
+    unit: str | None = None
+    region: str | None = None
+    category: str | None = None
+    warning: bool | None = None
+    overdue: bool | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    text: str | None = None
+
+
+def filtered_cases(user: User, f: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    qs = visible_cases(user)
+    if f.state:
+        qs = qs.filter(state__in=f.state)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.unit:
+        qs = qs.filter(lead_unit__code=f.unit)
+    if f.region:
+        qs = qs.filter(region__code=f.region)
+    if f.category:
+        qs = qs.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+    if f.received_from:
+        qs = qs.filter(received_at__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_at__lt=f.received_to)
+    if f.text:
+        qs = qs.filter(Q(title__icontains=f.text) | Q(content__icontains=f.text)
+                       | Q(number=f.text.strip().upper()))
+    open_clocks = StageClock.objects.filter(case_id=OuterRef("pk"), done_at__isnull=True,
+                                            paused_at__isnull=True)
+    if f.overdue is not None:
+        overdue = Exists(open_clocks.filter(due_at__lt=now))
+        qs = qs.filter(overdue if f.overdue else ~overdue)
+    if f.warning is not None:
+        warning = Exists(open_clocks.filter(warn_at__lte=now, due_at__gte=now))
+        qs = qs.filter(warning if f.warning else ~warning)
+    return qs
+
+
+def encode_cursor(case: Case) -> str:
+    raw = f"{case.received_at.isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Raises ValueError for anything that is not a cursor this module made."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    received, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+    moment = datetime.fromisoformat(received)
+    if timezone.is_naive(moment):
+        raise ValueError("naive cursor")
+    return moment, int(pk)
+
+
+def case_page(qs: QuerySet[Case], cursor: str | None, limit: int) -> tuple[list[Case], str | None]:
+    """Newest first, by keyset: stable under inserts and fast at any depth."""
+    if cursor:
+        received, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(received_at__lt=received) | Q(received_at=received, pk__lt=pk))
+    rows = list(
+        qs.select_related("category", "region", "lead_unit")
+        .prefetch_related(Prefetch("clocks", queryset=StageClock.objects.filter(
+            done_at__isnull=True).order_by("due_at"), to_attr="open_clocks"))
+        .order_by("-received_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+
+def clock_status(clock: StageClock, now: datetime) -> str:
+    if clock.done_at is not None:
+        return "on_time" if clock.on_time else "late"
+    if clock.paused_at is not None:
+        return "suspended"
+    if now > clock.due_at:
+        return "overdue"
+    if now >= clock.warn_at:
+        return "warning"
+    return "running"
+
+
+def case_detail(user: User, number: str) -> Case | None:
+    return (visible_cases(user).filter(number=number)
+            .select_related("category", "region", "lead_unit", "owner_unit", "subject_unit",
+                            "merged_into")
+            .prefetch_related("co_units", "clocks", "reporters", "attachments",
+                              Prefetch("events", queryset=CaseEvent.objects.select_related(
+                                  "actor", "actor_unit").order_by("seq")))
+            .first())
+
+
+def public_status(number: str, query_code: str) -> Case | None:
+    """A case for the person holding its query code; None for any mismatch."""
+    case = Case.objects.filter(number=(number or "").strip().upper()).first()
+    if case is None or not query_code:
+        return None
+    import hmac
+
+    expected = confidential.query_code_hash(case.number, query_code)
+    return case if hmac.compare_digest(expected, case.query_code_hash) else None

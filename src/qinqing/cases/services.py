@@ -1,0 +1,687 @@
+"""Every write to a case: intake, the moves of the transition table, unmasking.
+
+One function per use case, one transaction each, and a timeline event appended in the
+same transaction. Views and the API call these; nothing else changes a case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qinqing.cases import confidential, deadlines
+from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
+from qinqing.cases.models import (
+    ApiToken, Case, CaseEvent, CaseNumberSequence, Category, ChangeRequest, Kind, Outcome,
+    Reporter, Stage, State, UnmaskLog, Urgency,
+)
+from qinqing.cases.models.case import Channel, Satisfaction
+from qinqing.cases.models.ledger import GENESIS
+from qinqing.cases.queries import can_view_reporter, propose_assignment
+from qinqing.cases.transitions import TABLE, Move, check_move
+from qinqing.org.models import REGION_KINDS, Role, Unit, User
+from qinqing.worktime.limits import LimitFormatError, parse_limit
+from qinqing.worktime.queries import current_calendar
+
+INTAKE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER})
+UNMASK_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT,
+                          Role.DISCIPLINE_INSPECTOR})
+EDITABLE_FIELDS = ("kind", "category", "urgency", "region", "subject_unit", "title", "content",
+                   "enterprise_name")
+
+
+@dataclass(frozen=True)
+class Intake:
+    case: Case
+    query_code: str
+    created: bool
+
+
+# --------------------------------------------------------------------------- intake
+
+def create_case(actor: User | None, data: dict, *, idempotency_key: str = "",
+                now: datetime | None = None) -> Intake:
+    """Register a case. A retry with the same idempotency key returns the first case."""
+    if actor is not None and not actor.has_role(*INTAKE_ROLES):
+        raise Forbidden(_("Your role may not register cases."))
+    fingerprint = _fingerprint(data)
+    intake_key = f"{actor.pk if actor else 'public'}:{idempotency_key}" if idempotency_key else None
+    if intake_key:
+        existing = _existing_intake(intake_key, fingerprint)
+        if existing:
+            return existing
+    fields = _clean_intake(actor, data)
+    try:
+        with transaction.atomic():
+            return _create(actor, fields, intake_key, fingerprint, now or timezone.now())
+    except IntegrityError:
+        # Two concurrent retries with one key: the other one won; return its case.
+        existing = intake_key and _existing_intake(intake_key, fingerprint)
+        if existing:
+            return existing
+        raise
+
+
+def _existing_intake(intake_key: str, fingerprint: str) -> Intake | None:
+    case = Case.objects.filter(intake_key=intake_key).first()
+    if case is None:
+        return None
+    if case.intake_fingerprint != fingerprint:
+        raise InvalidInput(_("This Idempotency-Key was already used for a different case."),
+                           code="idempotency_key_reused")
+    return Intake(case, confidential.decrypt(case.query_code_enc), created=False)
+
+
+def _fingerprint(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Intake:
+    reporter = fields.pop("reporter")
+    number = _next_number(timezone.localtime(now).year)
+    code = confidential.new_query_code()
+    case = Case.objects.create(
+        number=number, query_code_enc=confidential.encrypt(code),
+        query_code_hash=confidential.query_code_hash(number, code), received_at=now,
+        created_by=actor, intake_key=intake_key, intake_fingerprint=fingerprint, **fields)
+    if reporter:
+        Reporter.objects.create(case=case, **_encrypted_reporter(reporter))
+    policy = deadlines.policy_for(case.kind, case.urgency)
+    started = [deadlines.start(case, Stage.DISPATCH, policy, current_calendar(), now)]
+    _append(case, "create", actor, now, "", State.RECEIVED, data={
+        "kind": case.kind, "channel": case.channel, "category": case.category.code,
+        "region": case.region.code, "anonymous": case.is_anonymous,
+        "clocks": {"started": started}})
+    return Intake(case, code, created=True)
+
+
+def _next_number(year: int) -> str:
+    table = CaseNumberSequence._meta.db_table
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            # One atomic statement on both SQLite and PostgreSQL: no read-then-write race.
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",
+                           [year])
+            row = cursor.fetchone()
+        if row:
+            return f"QQ-{year}-{row[0]:06d}"
+        try:
+            with transaction.atomic():
+                CaseNumberSequence.objects.create(year=year, last=0)
+        except IntegrityError:
+            pass  # created meanwhile by a concurrent intake
+    raise RuntimeError("could not allocate a case number")
+
+
+def _clean_intake(actor: User | None, data: dict) -> dict:
+    errors: dict[str, str] = {}
+    kind = _choice(data, "kind", Kind, errors)
+    channel = _choice(data, "channel", Channel, errors)
+    urgency = _choice(data, "urgency", Urgency, errors, default=Urgency.NORMAL)
+    category = _category(data.get("category"), errors)
+    title = (data.get("title") or "").strip()
+    content = (data.get("content") or "").strip()
+    if not content:
+        errors["content"] = _("Describe the matter.")
+    elif len(content) > settings.QINQING_MAX_CONTENT_CHARS:
+        errors["content"] = _("At most %(n)s characters.") % {"n": settings.QINQING_MAX_CONTENT_CHARS}
+    if len(title) > 120:
+        errors["title"] = _("At most %(n)s characters.") % {"n": 120}
+    enterprise_name = (data.get("enterprise_name") or "").strip()[:120]
+    subject_unit = _unit(data.get("subject_unit"), "subject_unit", errors)
+    region = _unit(data.get("region"), "region", errors)
+    if region is not None and region.kind not in REGION_KINDS:
+        errors["region"] = _("A region must be the city, a county or a development zone.")
+    owner = actor.unit if actor is not None else Unit.objects.filter(parent=None).order_by("pk").first()
+    if owner is None:
+        errors["owner"] = _("No organisation has been set up yet.")
+    reporter, anonymous = _reporter_input(data, errors)
+    if errors:
+        raise InvalidInput(_("Some fields need correcting."), fields=errors)
+    if region is None:
+        region = _region_of(subject_unit) if subject_unit else _region_of(owner)
+    return dict(kind=kind, channel=channel, urgency=urgency, category=category,
+                title=title or content[:30], content=content, enterprise_name=enterprise_name,
+                subject_unit=subject_unit, region=region, owner_unit=owner,
+                is_anonymous=anonymous, reporter=reporter)
+
+
+def _reporter_input(data: dict, errors: dict) -> tuple[dict, bool]:
+    raw = data.get("reporter") or {}
+    anonymous = bool(data.get("anonymous"))
+    reporter = {k: (raw.get(k) or "").strip() for k in
+                ("name", "phone", "id_number", "contact", "enterprise")}
+    if anonymous:
+        return {}, True
+    phone = confidential.normalise_phone(reporter["phone"])
+    if reporter["phone"] and not (7 <= len(phone) <= 15):
+        errors["reporter.phone"] = _("Enter a phone number of 7 to 15 digits.")
+    if reporter["id_number"] and not _valid_id_number(reporter["id_number"]):
+        errors["reporter.id_number"] = _("Enter an 18-character resident ID number.")
+    for key, limit in (("name", 60), ("contact", 200), ("enterprise", 120)):
+        if len(reporter[key]) > limit:
+            errors[f"reporter.{key}"] = _("At most %(n)s characters.") % {"n": limit}
+    if not any(reporter.values()):
+        return {}, True
+    return reporter, False
+
+
+def _valid_id_number(value: str) -> bool:
+    value = value.strip().upper()
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        return False
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights)) % 11]
+    return value[17] == check
+
+
+def _encrypted_reporter(reporter: dict) -> dict:
+    return dict(
+        name_enc=confidential.encrypt(reporter.get("name", "")),
+        phone_enc=confidential.encrypt(confidential.normalise_phone(reporter.get("phone", ""))),
+        id_number_enc=confidential.encrypt(reporter.get("id_number", "").upper()),
+        contact_enc=confidential.encrypt(reporter.get("contact", "")),
+        enterprise_enc=confidential.encrypt(reporter.get("enterprise", "")),
+        phone_index=confidential.phone_index(reporter.get("phone", "")),
+    )
+
+
+def _choice(data, key, choices, errors, default=None):
+    value = data.get(key) or default
+    if value not in choices.values:
+        errors[key] = _("Choose one of: %(values)s.") % {"values": ", ".join(choices.values)}
+        return None
+    return value
+
+
+def _category(code, errors) -> Category | None:
+    category = Category.objects.filter(code=code, is_active=True).first() if code else None
+    if category is None:
+        errors["category"] = _("Choose a category from the catalogue.")
+    return category
+
+
+def _unit(code, key, errors) -> Unit | None:
+    if not code:
+        return None
+    unit = Unit.objects.filter(code=code, is_active=True).first()
+    if unit is None:
+        errors[key] = _("No unit has the code %(code)s.") % {"code": code}
+    return unit
+
+
+def _region_of(unit: Unit) -> Unit:
+    from qinqing.org.queries import region_of
+
+    return region_of(unit) or unit
+
+
+# ----------------------------------------------------------------------------- moves
+
+def perform(case_number: str, action: str, actor: User, payload: dict | None = None,
+            *, now: datetime | None = None) -> Case:
+    """Make one move of the transition table on a case, or change nothing and raise."""
+    payload = payload or {}
+    if action == "callback" and payload.get("satisfaction") == Satisfaction.DISSATISFIED:
+        action = "reopen"  # a dissatisfied callback is the reopen row of the table
+    move = TABLE.get(action)
+    if move is None:
+        raise NotFound(_("Unknown action %(action)s.") % {"action": action}, code="unknown_action")
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case_number, actor)
+        check_move(move, case, actor)
+        missing = [f for f in move.requires if f != "fields" and payload.get(f) in (None, "", [])]
+        if missing:
+            raise InvalidInput(_("Some fields need correcting."),
+                               fields={f: _("This field is required.") for f in missing})
+        from_state = case.state
+        handler = _HANDLERS[move.name]
+        data, reason = handler(case, actor, payload, now)
+        clocks = _run_clocks(case, move, now)
+        if clocks:
+            data["clocks"] = clocks
+        if move.target is not None:
+            case.state = move.target
+            if case.state == State.CLOSED:
+                case.closed_at = now
+        case.save()
+        _append(case, move.name, actor, now, from_state, case.state, reason=reason, data=data)
+    return case
+
+
+def _locked(number: str, actor: User) -> Case:
+    from qinqing.cases.queries import visible_cases
+
+    case = (Case.objects.select_for_update().select_related("lead_unit", "owner_unit", "category",
+                                                            "region", "subject_unit")
+            .filter(number=number).first())
+    if case is None or not visible_cases(actor).filter(pk=case.pk).exists():
+        # Not visible and not existing look the same: a number is no way to probe.
+        raise NotFound(_("No case %(number)s.") % {"number": number})
+    return case
+
+
+def _run_clocks(case: Case, move: Move, now: datetime) -> dict:
+    stopped = deadlines.stop(case, move.stops, now)
+    started = []
+    if move.starts:
+        policy = deadlines.policy_for(case.kind, case.urgency)
+        calendar = current_calendar()
+        started = [deadlines.start(case, stage, policy, calendar, now) for stage in move.starts]
+    result = {}
+    if stopped:
+        result["stopped"] = stopped
+    if started:
+        result["started"] = started
+    return result
+
+
+def _text(payload, key, limit=2000) -> str:
+    value = str(payload.get(key) or "").strip()
+    if len(value) > limit:
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={key: _("At most %(n)s characters.") % {"n": limit}})
+    return value
+
+
+def _edit(case, actor, payload, now):
+    fields = payload.get("fields") or {}
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if not fields or unknown:
+        raise InvalidInput(_("Some fields need correcting."), fields={"fields": _(
+            "Give one or more of: %(names)s.") % {"names": ", ".join(EDITABLE_FIELDS)}})
+    current = {"kind": case.kind, "channel": case.channel, "urgency": case.urgency,
+               "category": case.category.code, "title": case.title, "content": case.content,
+               "enterprise_name": case.enterprise_name, "anonymous": True,
+               "region": case.region.code,
+               "subject_unit": case.subject_unit.code if case.subject_unit else None}
+    cleaned = _clean_intake(actor, {**current, **fields})
+    changes = {}
+    for name in fields:
+        old, new = getattr(case, name), cleaned[name]
+        if old != new:
+            changes[name] = {"from": getattr(old, "code", old), "to": getattr(new, "code", new)}
+            setattr(case, name, new)
+    return {"changes": changes}, _text(payload, "reason")
+
+
+def _answer(case, actor, payload, now):
+    if case.kind != Kind.CONSULTATION:
+        raise NotAllowedInState(_("Only a consultation can be answered directly."),
+                                code="not_a_consultation")
+    case.answer = _text(payload, "answer", 5000)
+    case.outcome = Outcome.DIRECT_ANSWER
+    return {}, ""
+
+
+def _not_accept(case, actor, payload, now):
+    case.outcome = Outcome.NOT_ACCEPTED
+    case.answer = _text(payload, "told")
+    return {"told": case.answer}, _text(payload, "reason")
+
+
+def _reject(case, actor, payload, now):
+    case.outcome = Outcome.REJECTED
+    return {}, _text(payload, "reason")
+
+
+def _merge(case, actor, payload, now):
+    from qinqing.cases.queries import visible_cases
+
+    number = str(payload.get("into")).strip()
+    target = (visible_cases(actor).select_for_update().filter(number=number).first()
+              if number != case.number else None)
+    if target is None or target.state == State.CLOSED:
+        raise InvalidInput(_("Some fields need correcting."), fields={"into": _(
+            "Give the number of another open case you can see.")})
+    callers = list(Reporter.objects.filter(case=case))
+    for reporter in callers:
+        Reporter.objects.create(
+            case=target, is_primary=False, merged_from=case, phone_index=reporter.phone_index,
+            **{f: getattr(reporter, f) for f in ("name_enc", "phone_enc", "id_number_enc",
+                                                 "contact_enc", "enterprise_enc")})
+    case.merged_into = target
+    case.outcome = Outcome.MERGED
+    _append(target, "merged_in", actor, now, target.state, target.state, data={
+        "from": case.number, "callers_added": len(callers),
+        "callers_to_notify": Reporter.objects.filter(case=target).exclude(phone_index="").count()})
+    return {"into": target.number, "callers_moved": len(callers)}, _text(payload, "reason")
+
+
+def _dispatch(case, actor, payload, now):
+    lead = _routing_unit(payload.get("lead_unit"), "lead_unit")
+    co_units = [_routing_unit(code, "co_units") for code in payload.get("co_units") or []]
+    co_units = [u for u in co_units if u.pk != lead.pk]
+    if case.kind == Kind.REPORT and case.subject_unit and (
+            lead.is_within(case.subject_unit) or any(u.is_within(case.subject_unit) for u in co_units)):
+        raise InvalidInput(_("Some fields need correcting."), fields={"lead_unit": _(
+            "A report of misconduct cannot be routed to the unit it is about.")})
+    proposal = propose_assignment(case.category, case.region)
+    reason = _text(payload, "reason")
+    departs = proposal is not None and proposal.lead_unit_id != lead.pk
+    if departs and not reason:
+        raise InvalidInput(_("Some fields need correcting."), fields={"reason": _(
+            "The catalogue proposes %(unit)s; give a reason to route elsewhere.") % {
+                "unit": proposal.lead_unit.name}})
+    previous = case.lead_unit
+    if case.state == State.RETURNED and previous is not None and previous.pk == lead.pk:
+        case.return_locked = True  # objection rejected: the unit keeps the case
+    elif case.state == State.RETURNED:
+        case.return_locked = False
+    case.lead_unit = lead
+    case.save()
+    case.co_units.set(co_units)
+    return {"lead_unit": lead.code, "co_units": [u.code for u in co_units],
+            "proposed": proposal.lead_unit.code if proposal else None,
+            "objection_upheld": case.return_locked}, reason
+
+
+def _routing_unit(code, key) -> Unit:
+    unit = Unit.objects.filter(code=code, is_active=True).first() if code else None
+    if unit is None:
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={key: _("No unit has the code %(code)s.") % {"code": code}})
+    return unit
+
+
+def _sign(case, actor, payload, now):
+    return {}, ""
+
+
+def _return(case, actor, payload, now):
+    if case.return_locked:
+        raise NotAllowedInState(_("The dispatcher has already decided this objection: the case "
+                                  "stays with your unit."), code="return_locked")
+    if case.channel == Channel.RATING:
+        raise NotAllowedInState(_("A bad-rating rectification cannot be returned."),
+                                code="return_not_allowed")
+    return {"from_unit": case.lead_unit.code}, _text(payload, "reason")
+
+
+def _request(case, actor, payload, now, type_):
+    policy = deadlines.policy_for(case.kind, case.urgency)
+    used, cap = ((case.extension_count, policy.max_extensions)
+                 if type_ == ChangeRequest.Type.EXTENSION
+                 else (case.suspension_count, policy.max_suspensions))
+    if used >= cap:
+        raise NotAllowedInState(_("The policy allows %(n)s of these per case; none is left.") % {
+            "n": cap}, code="cap_reached")
+    if ChangeRequest.objects.filter(case=case, decided_at__isnull=True).exists():
+        raise NotAllowedInState(_("A request is already waiting for a decision."),
+                                code="request_pending")
+    if type_ == ChangeRequest.Type.SUSPENSION and case.is_suspended:
+        raise NotAllowedInState(_("The case is already suspended."), code="already_suspended")
+    limit = ""
+    if type_ == ChangeRequest.Type.EXTENSION:
+        try:
+            limit = str(parse_limit(str(payload.get("limit"))))
+        except LimitFormatError as exc:
+            raise InvalidInput(_("Some fields need correcting."), fields={"limit": str(exc)}) from None
+    request = ChangeRequest.objects.create(case=case, type=type_, limit=limit,
+                                           reason=_text(payload, "reason"), requested_by=actor,
+                                           requested_at=now)
+    return {"request": request.pk, "limit": limit} if limit else {"request": request.pk}, request.reason
+
+
+def _pending(case, type_) -> ChangeRequest:
+    request = ChangeRequest.objects.filter(case=case, type=type_, decided_at__isnull=True).first()
+    if request is None:
+        raise NotAllowedInState(_("No request is waiting for a decision."), code="no_request")
+    return request
+
+
+def _decide(case, actor, payload, now, type_, approve):
+    request = _pending(case, type_)
+    request.approved, request.decided_by, request.decided_at = approve, actor, now
+    request.decision_reason = _text(payload, "reason")
+    request.save()
+    data = {"request": request.pk, "approved": approve}
+    if approve:
+        clock = deadlines.open_clock(case, Stage.RESOLVE)
+        if type_ == ChangeRequest.Type.EXTENSION:
+            case.extension_count += 1
+            if clock:
+                data["clock"] = deadlines.extend(clock, request.limit, current_calendar())
+        else:
+            case.suspension_count += 1
+            case.is_suspended = True
+            if clock:
+                data["clock"] = deadlines.pause(clock, now)
+    return data, request.decision_reason
+
+
+def _resume(case, actor, payload, now):
+    if not case.is_suspended:
+        raise NotAllowedInState(_("The case is not suspended."), code="not_suspended")
+    case.is_suspended = False
+    clock = deadlines.open_clock(case, Stage.RESOLVE)
+    data = {"clock": deadlines.resume(clock, now, current_calendar())} if clock and clock.paused_at else {}
+    return data, _text(payload, "reason")
+
+
+def _reply(case, actor, payload, now):
+    if case.is_suspended:
+        raise NotAllowedInState(_("Resume the case before replying."), code="suspended")
+    case.answer = _text(payload, "answer", 5000)
+    return {"attachments": _attachments(case, payload)}, ""
+
+
+def _attachments(case, payload) -> list[int]:
+    ids = payload.get("attachments") or []
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={"attachments": _("Give a list of attachment ids.")})
+    found = set(case.attachments.filter(pk__in=ids).values_list("pk", flat=True))
+    if found != set(ids):
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={"attachments": _("Unknown attachment for this case.")})
+    return sorted(ids)
+
+
+def _review(case, actor, payload, now):
+    return {}, _text(payload, "reason")
+
+
+def _send_back(case, actor, payload, now):
+    return {}, _text(payload, "reason")
+
+
+def _callback(case, actor, payload, now):
+    satisfaction = payload.get("satisfaction")
+    if satisfaction not in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED):
+        raise InvalidInput(_("Some fields need correcting."), fields={"satisfaction": _(
+            "Choose satisfied, basically_satisfied or dissatisfied.")})
+    case.satisfaction = satisfaction
+    case.resolved = payload.get("resolved", True) is not False
+    case.outcome = Outcome.RESOLVED
+    return {"satisfaction": satisfaction, "resolved": case.resolved}, _text(payload, "note")
+
+
+def _reopen(case, actor, payload, now):
+    case.satisfaction = Satisfaction.DISSATISFIED
+    case.resolved = payload.get("resolved") is True
+    case.reopen_count += 1
+    case.answer = ""
+    return {"satisfaction": Satisfaction.DISSATISFIED, "reopen_count": case.reopen_count}, _text(
+        payload, "reason")
+
+
+_HANDLERS = {
+    "edit": _edit, "answer": _answer, "not_accept": _not_accept, "reject": _reject,
+    "merge": _merge, "dispatch": _dispatch, "redispatch": _dispatch, "sign": _sign,
+    "return": _return,
+    "request_extension": lambda c, a, p, n: _request(c, a, p, n, ChangeRequest.Type.EXTENSION),
+    "request_suspension": lambda c, a, p, n: _request(c, a, p, n, ChangeRequest.Type.SUSPENSION),
+    "approve_extension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.EXTENSION, True),
+    "deny_extension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.EXTENSION, False),
+    "approve_suspension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.SUSPENSION, True),
+    "deny_suspension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.SUSPENSION, False),
+    "resume": _resume, "reply": _reply, "review": _review, "send_back": _send_back,
+    "callback": _callback, "reopen": _reopen,
+}
+assert set(_HANDLERS) == set(TABLE), "every row of the table has exactly one handler"
+
+
+# ----------------------------------------------------------------------- attachments
+
+ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "text/plain": ".txt",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
+ATTACHMENT_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.HANDLER, Role.UNIT_LEADER,
+                              Role.CALLBACK_AGENT})
+
+
+def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
+    """Store an uploaded file on a case (evidence for a reply, a photo from the caller)."""
+    from django.core.files.base import ContentFile
+
+    from qinqing.cases.models import Attachment
+    from qinqing.cases.queries import visible_cases
+
+    if actor.role not in ATTACHMENT_ROLES:
+        raise Forbidden(_("Your role may not attach files."))
+    if upload.size > settings.QINQING_MAX_ATTACHMENT_BYTES:
+        raise InvalidInput(_("Some fields need correcting."), fields={"file": _(
+            "A file may be at most %(mb)s MB.") % {"mb": settings.QINQING_MAX_ATTACHMENT_BYTES >> 20}})
+    if upload.size == 0:
+        raise InvalidInput(_("Some fields need correcting."), fields={"file": _("The file is empty.")})
+    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    if content_type not in ATTACHMENT_TYPES:
+        raise InvalidInput(_("Some fields need correcting."), fields={"file": _(
+            "Accepted: PDF, JPEG, PNG, text, Word and Excel files.")})
+    body = upload.read()
+    digest = hashlib.sha256(body).hexdigest()
+    name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
+    now = timezone.now()
+    with transaction.atomic():
+        case = visible_cases(actor).select_for_update().filter(number=case_number).first()
+        if case is None:
+            raise NotFound(_("No case %(number)s.") % {"number": case_number})
+        attachment = Attachment(case=case, name=name, content_type=content_type, size=len(body),
+                                sha256=digest, uploaded_by=actor, uploaded_at=now)
+        safe_name = f"file{ATTACHMENT_TYPES[content_type]}"
+        attachment.file.save(safe_name, ContentFile(body), save=False)
+        attachment.save()
+        _append(case, "attach", actor, now, case.state, case.state,
+                data={"attachment": attachment.pk, "name": name, "sha256": digest,
+                      "size": len(body)})
+    return attachment
+
+
+# --------------------------------------------------------------------------- ledger
+
+def _append(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
+            to_state: str, *, reason: str = "", data: dict | None = None) -> CaseEvent:
+    last = (CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash")
+            .first())
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = CaseEvent(case=case, seq=seq, action=action, at=now, actor=actor,
+                      actor_role=actor.role if actor else "",
+                      actor_unit_id=actor.unit_id if actor else None,
+                      from_state=from_state, to_state=to_state, reason=reason,
+                      data=data or {}, prev_hash=prev)
+    event.hash = event.compute_hash()
+    event.save()
+    return event
+
+
+# ---------------------------------------------------------------- confidential data
+
+def unmask_reporters(case_number: str, actor: User, reason: str) -> list[dict]:
+    """Decrypt a case's reporters for an allowed role, with a reason, logged."""
+    from qinqing.cases.queries import visible_cases
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={"reason": _("Say why you need to see the reporter.")})
+    with transaction.atomic():
+        case = visible_cases(actor).filter(number=case_number).first()
+        if case is None:
+            raise NotFound(_("No case %(number)s.") % {"number": case_number})
+        if actor.role not in UNMASK_ROLES or not can_view_reporter(case, actor) or (
+                case.kind == Kind.REPORT and actor.role != Role.DISCIPLINE_INSPECTOR):
+            raise Forbidden(_("Your role may not see who filed this case."))
+        now = timezone.now()
+        reporters = list(case.reporters.order_by("pk"))
+        UnmaskLog.objects.bulk_create(
+            UnmaskLog(reporter=r, case=case, user=actor, reason=reason, at=now) for r in reporters)
+        _append(case, "unmask", actor, now, case.state, case.state, reason=reason,
+                data={"reporters": [r.pk for r in reporters]})
+    return [{"id": r.pk, "name": confidential.decrypt(r.name_enc),
+             "phone": confidential.decrypt(r.phone_enc),
+             "id_number": confidential.decrypt(r.id_number_enc),
+             "contact": confidential.decrypt(r.contact_enc),
+             "enterprise": confidential.decrypt(r.enterprise_enc),
+             "merged_from": r.merged_from_id and r.merged_from.number} for r in reporters]
+
+
+def rotate_reporter_keys(batch: int = 500) -> int:
+    """Re-encrypt every reporter field with the newest key. Returns rows rewritten."""
+    fields = ("name_enc", "phone_enc", "id_number_enc", "contact_enc", "enterprise_enc")
+    done = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            rows = list(Reporter.objects.select_for_update().filter(pk__gt=last_pk)
+                        .order_by("pk")[:batch])
+            if not rows:
+                return done
+            for row in rows:
+                for name in fields:
+                    setattr(row, name, confidential.rotate(getattr(row, name)))
+            Reporter.objects.bulk_update(rows, fields)
+            done += len(rows)
+            last_pk = rows[-1].pk
+
+
+# ------------------------------------------------------------- calendar recompute
+
+def recompute_provisional_deadlines() -> int:
+    """Recompute open provisional deadlines with the calendar now in force.
+
+    Run when an administrator enters a year's holidays: the deadlines that assumed
+    Monday–Friday get their real dates, each change on its case's timeline.
+    """
+    from qinqing.cases.models import StageClock
+
+    calendar = current_calendar()
+    now = timezone.now()
+    changed = 0
+    clocks = (StageClock.objects.select_related("policy", "case")
+              .filter(provisional=True, done_at__isnull=True).order_by("case_id", "pk"))
+    for clock in clocks.iterator(chunk_size=500):
+        before = (clock.due_at, clock.provisional)
+        deadlines.schedule(clock, calendar)
+        if (clock.due_at, clock.provisional) == before:
+            continue
+        with transaction.atomic():
+            clock.save(update_fields=["due_at", "warn_at", "provisional", "calendar_version"])
+            _append(clock.case, "deadline_recomputed", None, now, clock.case.state,
+                    clock.case.state, reason=_("Holiday data entered for the year"),
+                    data={"clock": {**deadlines.describe(clock),
+                                    "previous_due": deadlines._iso(before[0])}})
+        changed += 1
+    return changed
+
+
+# ------------------------------------------------------------------------- tokens
+
+def issue_token(user: User) -> str:
+    """Create an API token for an integration account; only its hash is kept."""
+    key = f"qq_{secrets.token_urlsafe(32)}"
+    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    return key
