@@ -81,7 +81,9 @@ def _existing_intake(intake_key: str, fingerprint: str) -> Intake | None:
 
 
 def _fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    # Keyed: the request holds the reporter's details, and a plain hash would let anyone
+    # with a database dump confirm a guess of who filed a case.
+    return confidential.keyed_hash("intake:" + json.dumps(data, sort_keys=True, default=str))
 
 
 def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Intake:
@@ -261,8 +263,9 @@ def perform(case_number: str, action: str, actor: User, payload: dict | None = N
 def _locked(number: str, actor: User) -> Case:
     from qinqing.cases.queries import visible_cases
 
-    case = (Case.objects.select_for_update().select_related("lead_unit", "owner_unit", "category",
-                                                            "region", "subject_unit")
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins below.
+    case = (Case.objects.select_for_update(of=("self",))
+            .select_related("lead_unit", "owner_unit", "category", "region", "subject_unit")
             .filter(number=number).first())
     if case is None or not visible_cases(actor).filter(pk=case.pk).exists():
         # Not visible and not existing look the same: a number is no way to probe.
@@ -472,7 +475,16 @@ def _reply(case, actor, payload, now):
     if case.is_suspended:
         raise NotAllowedInState(_("Resume the case before replying."), code="suspended")
     case.answer = _text(payload, "answer", 5000)
-    return {"attachments": _attachments(case, payload)}, ""
+    # A request still waiting when the unit replies has lost its object: it lapses, so it
+    # cannot be approved later against a reopened case.
+    lapsed = list(ChangeRequest.objects.filter(case=case, decided_at__isnull=True)
+                  .values_list("pk", flat=True))
+    ChangeRequest.objects.filter(pk__in=lapsed).update(
+        approved=False, decided_at=now, decision_reason="lapsed: the unit replied")
+    data = {"attachments": _attachments(case, payload)}
+    if lapsed:
+        data["lapsed_requests"] = lapsed
+    return data, ""
 
 
 def _attachments(case, payload) -> list[int]:
@@ -632,6 +644,19 @@ def unmask_reporters(case_number: str, actor: User, reason: str) -> list[dict]:
 def rotate_reporter_keys(batch: int = 500) -> int:
     """Re-encrypt every reporter field with the newest key. Returns rows rewritten."""
     fields = ("name_enc", "phone_enc", "id_number_enc", "contact_enc", "enterprise_enc")
+    # The kept query codes are encrypted with the same keys: rotate them too, or removing
+    # the old key breaks every idempotent retry of an older case.
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            cases = list(Case.objects.select_for_update().filter(pk__gt=last_pk)
+                         .order_by("pk").only("pk", "query_code_enc")[:batch])
+            if not cases:
+                break
+            for case in cases:
+                case.query_code_enc = confidential.rotate(case.query_code_enc)
+            Case.objects.bulk_update(cases, ["query_code_enc"])
+            last_pk = cases[-1].pk
     done = 0
     last_pk = 0
     while True:

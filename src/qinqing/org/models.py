@@ -69,7 +69,7 @@ class Unit(models.Model):
 
     class Meta:
         verbose_name = _("Unit")
-        verbose_name_plural = _("Unit")
+        verbose_name_plural = _("Units")
         ordering = ["path"]
 
     def __str__(self) -> str:
@@ -132,7 +132,7 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("Full name"), max_length=60, blank=True)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("Unit"), null=True, blank=True,
+        Unit, verbose_name=_("Member of unit"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="members",
     )
     role = models.CharField(_("Role"), max_length=32, choices=Role.choices, blank=True)
@@ -140,7 +140,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("Staff member")
-        verbose_name_plural = _("Staff member")
+        verbose_name_plural = _("Staff")
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -26,7 +26,7 @@ class CalendarOverride(models.Model):
 
     class Meta:
         verbose_name = _("Calendar override")
-        verbose_name_plural = _("Calendar override")
+        verbose_name_plural = _("Calendar overrides")
         ordering = ["-date"]
 
     def __str__(self) -> str:
