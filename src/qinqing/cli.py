@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinqing.settings")
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "qinqing"
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        # `qinqing verify-ledger` reads better; Django's command modules use underscores.
+        argv[1] = argv[1].replace("-", "_")
     from django.core.exceptions import ImproperlyConfigured
 
     try:

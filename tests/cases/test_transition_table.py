@@ -63,6 +63,7 @@ PAYLOADS = {
     "review": {"reason": "答复完整"},
     "send_back": {"reason": "答复未回应诉求"},
     "callback": {"satisfaction": "satisfied"},
+    "close_unrated": {"reason": "匿名来电，无法回访"},
     "reopen": {"reason": "企业表示问题未解决"},
 }
 

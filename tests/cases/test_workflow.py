@@ -352,3 +352,23 @@ def test_a_pending_request_lapses_when_the_unit_replies(make_case, user):
     with pytest.raises(NotAllowedInState) as stale:
         services.perform(case.number, "approve_extension", dispatcher)
     assert stale.value.code == "no_request"
+
+
+def test_each_reply_text_stays_on_the_timeline_after_a_reopen(make_case, user):
+    case = make_case("handling")
+    handler, dispatcher, callback = user("handler"), user("dispatcher"), user("callback")
+    services.perform(case.number, "reply", handler, {"answer": "第一次答复"})
+    services.perform(case.number, "review", dispatcher)
+    services.perform(case.number, "callback", callback,
+                     {"satisfaction": "dissatisfied", "reason": "没解决"})
+    services.perform(case.number, "reply", handler, {"answer": "第二次答复"})
+    replies = [e.data["answer"] for e in case.events.filter(action="reply").order_by("seq")]
+    assert replies == ["第一次答复", "第二次答复"]
+
+
+def test_a_case_nobody_can_be_called_about_closes_unrated(make_case, user):
+    case = make_case("reviewed")
+    services.perform(case.number, "close_unrated", user("callback"), {"reason": "匿名，无法回访"})
+    case.refresh_from_db()
+    assert (case.state, case.outcome, case.satisfaction, case.resolved) == (
+        State.CLOSED, "resolved", "", None)

@@ -323,7 +323,8 @@ def _answer(case, actor, payload, now):
                                 code="not_a_consultation")
     case.answer = _text(payload, "answer", 5000)
     case.outcome = Outcome.DIRECT_ANSWER
-    return {}, ""
+    # The text goes into the event too, so the ledger protects what the caller was told.
+    return {"answer": case.answer}, ""
 
 
 def _not_accept(case, actor, payload, now):
@@ -481,7 +482,9 @@ def _reply(case, actor, payload, now):
                   .values_list("pk", flat=True))
     ChangeRequest.objects.filter(pk__in=lapsed).update(
         approved=False, decided_at=now, decision_reason="lapsed: the unit replied")
-    data = {"attachments": _attachments(case, payload)}
+    # Each reply's text is kept on its event: a reopened case's next reply replaces
+    # case.answer, and the history must still show what the unit said the first time.
+    data = {"answer": case.answer, "attachments": _attachments(case, payload)}
     if lapsed:
         data["lapsed_requests"] = lapsed
     return data, ""
@@ -518,6 +521,14 @@ def _callback(case, actor, payload, now):
     return {"satisfaction": satisfaction, "resolved": case.resolved}, _text(payload, "note")
 
 
+def _close_unrated(case, actor, payload, now):
+    # Closed after handling, but no satisfaction was given: rates count rated callbacks only.
+    case.outcome = Outcome.RESOLVED
+    case.satisfaction = ""
+    case.resolved = None
+    return {"rated": False}, _text(payload, "reason")
+
+
 def _reopen(case, actor, payload, now):
     case.satisfaction = Satisfaction.DISSATISFIED
     case.resolved = payload.get("resolved") is True
@@ -538,7 +549,7 @@ _HANDLERS = {
     "approve_suspension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.SUSPENSION, True),
     "deny_suspension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.SUSPENSION, False),
     "resume": _resume, "reply": _reply, "review": _review, "send_back": _send_back,
-    "callback": _callback, "reopen": _reopen,
+    "callback": _callback, "close_unrated": _close_unrated, "reopen": _reopen,
 }
 assert set(_HANDLERS) == set(TABLE), "every row of the table has exactly one handler"
 
