@@ -14,11 +14,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Set up, migrate, load the demo city and serve it on http://127.0.0.1:8000
+## Set up, migrate, load the demo city (and 300 demo cases the first time), serve on :8000
 run: install
 	$(BIN)/qinqing migrate --noinput -v 0
 	$(BIN)/qinqing collectstatic --noinput -v 0
-	$(BIN)/qinqing demo
+	$(BIN)/qinqing demo --cases 300 --if-empty
 	$(BIN)/qinqing serve
 
 ## The whole test suite (SQLite, or the database DATABASE_URL names)

@@ -167,3 +167,4 @@ def test_demo_command_prints_case_counts(world):
     line = next(line for line in out.getvalue().splitlines() if line.startswith("demo cases"))
     assert line.startswith("demo cases: 5 added in ")
     assert Case.objects.count() == N_CASES + 5
+

@@ -21,11 +21,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=0, metavar="N",
                             help="also add N demo cases (default 0: organisation only)")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="add the --cases only when there are no cases yet (make run)")
         parser.add_argument("--seed", type=int, default=2024,
                             help="random seed of the demo cases (same seed, same cases)")
 
-    def handle(self, *args, cases, seed, **options):
+    def handle(self, *args, cases, seed, if_empty, **options):
         from qinqing.cases.demo import build_demo_cases, build_demo_catalogue
+        from qinqing.cases.models import Case
 
         if cases < 0:
             raise CommandError("--cases must be 0 or more")
@@ -39,7 +42,10 @@ class Command(BaseCommand):
             f"demo assignment catalogue: {catalogue['rules']} rules ({catalogue['created']} new, "
             f"{catalogue['replaced']} replaced, {catalogue['unchanged']} unchanged)."
         )
-        self.stdout.write(self._cases_line(cases, seed, build_demo_cases))
+        if if_empty and cases and Case.objects.exists():
+            self.stdout.write("demo cases: cases exist already, none added (--if-empty).")
+        else:
+            self.stdout.write(self._cases_line(cases, seed, build_demo_cases))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
