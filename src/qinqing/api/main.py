@@ -7,6 +7,7 @@ for integrations, or the web session (with CSRF) for pages. Every error is JSON:
 
 from __future__ import annotations
 
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -53,18 +54,46 @@ def case_error(request, exc: CaseError):
     return _error(request, exc.status, exc.code, exc.message, exc.fields)
 
 
+def _field_message(err: dict) -> str:
+    """pydantic's message for one field error, in the caller's language where we know it."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "string_too_short":
+        return _("At least %(n)s characters.") % {"n": ctx.get("min_length")}
+    if kind == "enum":
+        return _("Choose one of: %(values)s.") % {"values": ctx.get("expected", "")}
+    if kind in ("int_parsing", "int_type", "bool_parsing", "bool_type", "string_type",
+                "datetime_parsing", "datetime_from_date_parsing", "list_type", "dict_type",
+                "model_attributes_type", "json_invalid"):
+        return _("This value has the wrong type or format.")
+    return err.get("msg", "")
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
     fields = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        fields[".".join(loc) or "body"] = err.get("msg", "")
+        fields[".".join(loc) or "body"] = _field_message(err)
     return _error(request, 422, "invalid", _("Some fields need correcting."), fields)
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
     return _error(request, 401, "unauthenticated", _("Sign in or give a valid API token."))
+
+
+@api.exception_handler(DataError)
+def data_error(request, exc: DataError):
+    # The database refused a value that passed validation (on PostgreSQL: text with a NUL
+    # character). The service's transaction has rolled back; the request is at fault.
+    return _error(request, 422, "invalid",
+                  _("A value cannot be stored (for example, text with a NUL character)."))
 
 
 @api.exception_handler(Http404)

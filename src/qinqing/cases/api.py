@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone as dt_timezone
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -58,14 +58,23 @@ class ListParams(Schema):
 @router.get("/cases", response={200: CasePage, **ERRORS},
             summary="Cases you may see, newest first (keyset pagination)")
 def list_cases(request: HttpRequest, params: Query[ListParams]):
-    for moment in (params.received_from, params.received_to):
+    moments = {}
+    for name in ("received_from", "received_to"):
+        moment = getattr(params, name)
         if moment is not None and timezone.is_naive(moment):
             raise InvalidInput(_("Give times with a UTC offset, e.g. 2026-01-01T00:00:00+08:00."))
+        try:
+            # In UTC, as stored: PostgreSQL refuses offsets beyond ±15:59, and the
+            # conversion must stay within the years 1–9999.
+            moments[name] = moment.astimezone(dt_timezone.utc) if moment is not None else None
+        except OverflowError:
+            raise InvalidInput(_("Some fields need correcting."), fields={
+                name: _("This value has the wrong type or format.")}) from None
     filters = queries.CaseFilters(
         state=params.state or None, kind=params.kind, channel=params.channel, unit=params.unit,
         region=params.region, category=params.category, warning=params.warning,
-        overdue=params.overdue, received_from=params.received_from,
-        received_to=params.received_to, text=params.text)
+        overdue=params.overdue, received_from=moments["received_from"],
+        received_to=moments["received_to"], text=params.text)
     try:
         rows, cursor = queries.case_page(queries.filtered_cases(request.auth, filters),
                                          params.cursor, params.limit)
@@ -154,7 +163,8 @@ def attach(request: HttpRequest, number: str, file: File[UploadedFile]):
     return 201, services.add_attachment(number, request.auth, file)
 
 
-@public_router.get("/track/{number}", response={200: PublicStatus, 404: ErrorOut}, auth=None,
+@public_router.get("/track/{number}", response={200: PublicStatus, 404: ErrorOut, 422: ErrorOut},
+                   auth=None,
                    summary="Follow a case with its query code (no login)")
 def track(request: HttpRequest, number: str, code: str = Query(..., max_length=20)):
     case = queries.public_status(number, code)

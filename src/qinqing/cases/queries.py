@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone as dt_timezone
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -151,6 +151,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     moment = datetime.fromisoformat(received)
     if timezone.is_naive(moment):
         raise ValueError("naive cursor")
+    try:
+        # In UTC, as stored: PostgreSQL refuses offsets beyond ±15:59; years 1–9999 only.
+        moment = moment.astimezone(dt_timezone.utc)
+    except OverflowError:
+        raise ValueError("cursor out of range") from None
     return moment, int(pk)
 
 
