@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "qinqing.org",
     "qinqing.worktime",
     "qinqing.cases",
+    "qinqing.intake",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qinqing.worktime.context_processors.calendar_warnings",
+                "qinqing.web.context_processors.navigation",
             ],
         },
     },
@@ -83,7 +85,9 @@ except ValueError as exc:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,202 @@
+"""The workbench pages about cases: the case page, its moves, the queues, search.
+
+Thin: parse the request, call a query or a service, render. Every rule lives in
+`services` and `transitions`; a refused move comes back as the service's message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qinqing.cases import queries, queues, services
+from qinqing.cases.errors import CaseError, InvalidInput, NotFound
+from qinqing.cases.forms import ACTION_FORMS, UnmaskForm
+from qinqing.cases.models import Channel, Kind, State
+from qinqing.cases.transitions import TABLE, available_moves
+from qinqing.org.models import Role, Unit, UnitKind
+
+
+def _roles(*roles):
+    def check(request):
+        if not (request.user.is_superuser or request.user.role in roles):
+            raise PermissionDenied
+    return check
+
+
+# ---------------------------------------------------------------------- the case page
+
+def _case_or_404(request, number) -> "queries.Case":
+    case = queries.case_detail(request.user, number)
+    if case is None:
+        raise Http404(_("No case %(number)s.") % {"number": number})
+    return case
+
+
+def _action_forms(case, user, bound=None):
+    moves = [m for m in available_moves(case, user) if m in ACTION_FORMS]
+    forms = []
+    for name in moves:
+        if bound and bound[0] == name:
+            form = bound[1]
+        else:
+            form = ACTION_FORMS[name](prefix=name, initial=_initial(case, name))
+        forms.append({"name": name, "move": TABLE[name], "form": form,
+                      "open": bool(bound and bound[0] == name)})
+    return forms
+
+
+def _initial(case, move):
+    if move in ("dispatch", "redispatch"):
+        proposal = queries.propose_assignment(case.category, case.region)
+        if move == "redispatch" and case.lead_unit:
+            return {}
+        if proposal:
+            return {"lead_unit": proposal.lead_unit.code,
+                    "co_units": [u.code for u in proposal.co_units.all()]}
+    return {}
+
+
+def _render_case(request, case, bound=None, status=200):
+    now = timezone.now()
+    context = {
+        "case": case, "now": now,
+        "clocks": sorted(case.clocks.all(), key=lambda c: (c.started_at, c.pk)),
+        "events": list(case.events.all()),
+        "reporters": queries.masked_reporters(case, request.user),
+        "actions": _action_forms(case, request.user, bound),
+        "can_unmask": request.user.role in services.UNMASK_ROLES
+        and queries.can_view_reporter(case, request.user),
+        "proposal": queries.propose_assignment(case.category, case.region)
+        if case.state in (State.RECEIVED, State.RETURNED) else None,
+        "unit_options": Unit.objects.active().exclude(
+            kind__in=[UnitKind.WINDOW, UnitKind.SERVICE_HALL]).only("code", "name"),
+        "pending": case.change_requests.filter(decided_at__isnull=True).first(),
+    }
+    return render(request, "cases/case.html", context, status=status)
+
+
+@login_required
+def detail(request, number):
+    return _render_case(request, _case_or_404(request, number))
+
+
+@login_required
+@require_POST
+def act(request, number, action):
+    case = _case_or_404(request, number)
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404(_("Unknown action %(action)s.") % {"action": action})
+    form = form_class(request.POST, request.FILES, prefix=action)
+    if not form.is_valid():
+        return _render_case(request, case, (action, form), status=422)
+    try:
+        payload = form.payload()
+        if action == "reply" and form.cleaned_data.get("evidence"):
+            attachment = services.add_attachment(number, request.user,
+                                                 form.cleaned_data["evidence"])
+            payload["attachments"] = [attachment.pk]
+        services.perform(number, action, request.user, payload)
+    except NotFound:
+        raise Http404(_("No case %(number)s.") % {"number": number}) from None
+    except CaseError as exc:
+        if isinstance(exc, InvalidInput):
+            form.apply_errors(exc.fields, exc.message)
+        else:
+            form.add_error(None, exc.message)
+        # The case may have changed under us (another person's move): show it as it is now.
+        return _render_case(request, _case_or_404(request, number), (action, form),
+                            status=exc.status)
+    messages.success(request, _("%(move)s: done.") % {"move": form.submit_label})
+    return redirect("cases:detail", number=number)
+
+
+@login_required
+def unmask(request, number):
+    """Reveal a reporter's details: an explicit act with a reason, logged by the service."""
+    case = _case_or_404(request, number)
+    form = UnmaskForm(request.POST or None)
+    revealed = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            revealed = services.unmask_reporters(number, request.user, form.cleaned_data["reason"])
+        except CaseError as exc:
+            form.add_error(None, exc.message)
+    template = "cases/unmask.html"
+    return render(request, template, {"case": case, "form": form, "revealed": revealed},
+                  status=200 if revealed is not None or request.method == "GET" else 422)
+
+
+# ------------------------------------------------------------------------- queues
+
+@login_required
+def dispatch_queue(request):
+    _roles(Role.DISPATCHER)(request)
+    now = timezone.now()
+    return render(request, "cases/dispatch.html", {
+        "cases": queues.dispatch_queue(request.user), "requests": queues.pending_requests(request.user),
+        "now": now})
+
+
+@login_required
+def inbox(request):
+    _roles(Role.HANDLER, Role.UNIT_LEADER)(request)
+    return render(request, "cases/inbox.html", {"sections": queues.unit_inbox(request.user),
+                                                "now": timezone.now()})
+
+
+@login_required
+def callbacks(request):
+    _roles(Role.CALLBACK_AGENT)(request)
+    return render(request, "cases/callbacks.html", {
+        "cases": queues.callback_queue(request.user), "now": timezone.now()})
+
+
+@login_required
+def board(request):
+    _roles(Role.SUPERVISOR, Role.DISPATCHER, Role.DISCIPLINE_INSPECTOR, Role.ANALYST,
+           Role.ADMINISTRATOR)(request)
+    region = request.GET.get("region", "")
+    kind = request.GET.get("kind", "")
+    if kind and kind not in Kind.values:
+        kind = ""
+    now = timezone.now()
+    rows = queues.supervision_board(request.user, region=region, kind=kind, now=now)
+    regions = Unit.objects.filter(kind__in=[UnitKind.CITY_GOVERNMENT, UnitKind.COUNTY,
+                                            UnitKind.DEVELOPMENT_ZONE]).order_by("path")
+    return render(request, "cases/board.html", {
+        "rows": rows, "now": now, "region": region, "kind": kind, "regions": regions,
+        "kinds": Kind.choices,
+        "totals": {"overdue": sum(len(r.overdue) for r in rows),
+                   "warning": sum(len(r.warning) for r in rows)}})
+
+
+@login_required
+def search(request):
+    """Find cases: the same filters and keyset pages as GET /api/v1/cases."""
+    params = request.GET
+    state = params.get("state", "")
+    filters = queries.CaseFilters(
+        state=[state] if state in State.values else None,
+        kind=params.get("kind") if params.get("kind") in Kind.values else None,
+        channel=params.get("channel") if params.get("channel") in Channel.values else None,
+        text=(params.get("q") or "").strip()[:100] or None,
+        overdue=True if params.get("overdue") == "1" else None)
+    try:
+        rows, cursor = queries.case_page(queries.filtered_cases(request.user, filters),
+                                         params.get("cursor"), 50)
+    except ValueError:
+        rows, cursor = queries.case_page(queries.filtered_cases(request.user, filters), None, 50)
+    query = params.copy()
+    query.pop("cursor", None)
+    return render(request, "cases/search.html", {
+        "cases": rows, "cursor": cursor, "now": timezone.now(), "params": params,
+        "query": query.urlencode(), "states": State.choices, "kinds": Kind.choices,
+        "channels": Channel.choices})

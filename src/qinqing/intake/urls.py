@@ -1,0 +1,8 @@
+from django.urls import path
+
+from qinqing.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("new/", views.new_case, name="new"),
+]

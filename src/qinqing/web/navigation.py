@@ -1,0 +1,41 @@
+"""Which workbench pages each role's menu shows (the pages check permissions themselves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.org.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    roles: frozenset[str]
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+ALL = frozenset(Role.values)
+NAV = [
+    NavItem("web:home", _("My work"), ALL),
+    NavItem("intake:new", _("New case"), frozenset({Role.INTAKE_AGENT, Role.DISPATCHER})),
+    NavItem("cases:dispatch", _("Dispatch"), frozenset({Role.DISPATCHER})),
+    NavItem("cases:inbox", _("Unit inbox"), frozenset({Role.HANDLER, Role.UNIT_LEADER})),
+    NavItem("cases:callbacks", _("Callbacks"), frozenset({Role.CALLBACK_AGENT})),
+    NavItem("cases:board", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER,
+                                                       Role.DISCIPLINE_INSPECTOR, Role.ANALYST,
+                                                       Role.ADMINISTRATOR})),
+    NavItem("cases:search", _("Find cases"), ALL),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV if user.is_superuser or user.role in item.roles]
