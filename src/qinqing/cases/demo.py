@@ -145,6 +145,13 @@ FORCED: list[tuple[str, dict]] = [
     ("stuck", {"stop": "handling"}), ("stuck", {"stop": "dispatched"}),
     ("reopened", {"open": True}), ("upheld", {}), ("sent_back", {}), ("suspended", {}),
     ("extended", {"deny": True}),
+    # Work on the desks of the demo unit logins (handler and leader of 990102-SCJG,
+    # handler2 of 990103-SCJG): law-enforcement matters in their county go to them.
+    *[("fresh", {"stop": stop, "top": "ZFJG", "region": "990102"})
+      for stop in ("dispatched", "dispatched", "handling", "handling", "replied", "reviewed")],
+    ("stuck", {"stop": "handling", "top": "ZFJG", "region": "990102"}),
+    ("fresh", {"stop": "dispatched", "top": "ZFJG", "region": "990103"}),
+    ("fresh", {"stop": "handling", "top": "ZFJG", "region": "990103"}),
 ]
 SPAN_DAYS = 120
 OFFICE_SHARE = 0.82  # of cases received on a working day in office hours
@@ -255,7 +262,8 @@ class _Planner:
     # -- what a case is about
     def case_data(self, kind_filter: str, top: str | None = None, *,
                   exclude_tops: tuple[str, ...] = (), template: Template | None = None,
-                  anonymous_share: float = 0.0, channel: str | None = None) -> dict:
+                  anonymous_share: float = 0.0, channel: str | None = None,
+                  region: str | None = None) -> dict:
         rng = self.rng
         if template is None:
             if kind_filter == "consultation":
@@ -266,7 +274,7 @@ class _Planner:
                 top = top or self.pick(tops)
                 choices = [t for t in self.by_top[top] if t.kind != "consultation"]
                 template = rng.choice(choices)
-        region = self.pick(self.regions)
+        region = region or self.pick(self.regions)
         place = self._place(region)
         enterprise = self.enterprise(place)
         values = dict(ent=enterprise, place=place, n=rng.randint(8, 75), k=rng.randint(3, 8),
@@ -412,8 +420,10 @@ class _Planner:
         return [plan]
 
     def _start(self, scenario: str, *, at: datetime | None = None, urgent_share: float = 0,
-               exclude_tops: tuple[str, ...] = (), channel: str | None = None):
-        data = self.case_data("any", exclude_tops=exclude_tops, channel=channel)
+               exclude_tops: tuple[str, ...] = (), channel: str | None = None,
+               top: str | None = None, region: str | None = None):
+        data = self.case_data("any", top, exclude_tops=exclude_tops, channel=channel,
+                              region=region)
         if data["kind"] in ("complaint", "help") and self.rng.random() < urgent_share:
             data["urgency"] = "urgent"
         plan = self.new(scenario, data)
@@ -586,22 +596,25 @@ class _Planner:
         plan.steps.append(Step(merge_at, "merge", "intake", _merge_payload))
         return [target, plan]
 
-    def _stuck(self, stop: str | None = None) -> list[Plan]:
+    def _stuck(self, stop: str | None = None, top: str | None = None,
+               region: str | None = None) -> list[Plan]:
         stop = stop or self.pick([("received", 3), ("dispatched", 2), ("handling", 5)])
-        plan, at = self._start("stuck", at=self.received_at(min_days=12, max_days=100))
+        plan, at = self._start("stuck", at=self.received_at(min_days=12, max_days=100),
+                               top=top, region=region)
         if stop != "received":
             at, lead = self._dispatch(plan, at)
             if stop == "handling":
                 self._sign(plan, at, lead)
         return [plan]
 
-    def _fresh(self, stop: str) -> list[Plan]:
+    def _fresh(self, stop: str, top: str | None = None, region: str | None = None) -> list[Plan]:
         """An open case whose open clocks are still running: its last move was just now."""
         delays = {"received": [], "dispatched": [15], "handling": [15, 20],
                   "returned": [15, 30], "replied": [15, 20, 60], "reviewed": [15, 20, 60, 30]}
         steps = delays[stop]
         at = self.before(self.cutoff, sum(steps) + 10)
-        plan, at = self._start("fresh", at=at, exclude_tops=("GBZF",), channel="hotline")
+        plan, at = self._start("fresh", at=at, exclude_tops=("GBZF",), channel="hotline",
+                               top=top, region=region)
         if not steps:
             return [plan]
         lead, co = self.proposal(plan.data["category"], plan.data["region"])

@@ -65,12 +65,18 @@ def _initial(case, move):
 
 def _render_case(request, case, bound=None, status=200):
     now = timezone.now()
+    actions = _action_forms(case, request.user, bound)
+    # A refused move whose form is no longer offered (the case moved on) still says why.
+    error = None
+    if bound and not any(a["open"] for a in actions):
+        error = " ".join(str(e) for e in bound[1].non_field_errors()) or None
     context = {
+        "error": error,
         "case": case, "now": now,
         "clocks": sorted(case.clocks.all(), key=lambda c: (c.started_at, c.pk)),
         "events": list(case.events.all()),
         "reporters": queries.masked_reporters(case, request.user),
-        "actions": _action_forms(case, request.user, bound),
+        "actions": actions,
         "can_unmask": request.user.role in services.UNMASK_ROLES
         and queries.can_view_reporter(case, request.user),
         "proposal": queries.propose_assignment(case.category, case.region)

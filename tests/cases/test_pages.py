@@ -1,0 +1,250 @@
+"""The workbench pages about cases, through Django's test client: scoping, moves, bad
+input, query counts, language. The browser tests (tests/e2e) drive the same pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from qinqing.cases.models import Case, CaseEvent, State, UnmaskLog
+
+from .conftest import LEAD, OTHER
+
+
+@pytest.fixture
+def client_for(user):
+    def make(username):
+        client = Client()
+        client.force_login(user(username))
+        return client
+    return make
+
+
+def events(case):
+    return CaseEvent.objects.filter(case=case).count()
+
+
+def test_pages_need_sign_in(demo_org):
+    response = Client().get("/cases/dispatch/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_sign_in_opens_home_in_chinese(demo_org):
+    client = Client()
+    response = client.post("/login/", {"username": "dispatcher", "password": "qinqing-demo"},
+                           follow=True, HTTP_ACCEPT_LANGUAGE="en-US")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "我的工作" in body  # Chinese first, whatever the browser says
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
+    assert "My work" in response.content.decode()
+
+
+def test_wrong_password_keeps_username_and_says_why(demo_org):
+    response = Client().post("/login/", {"username": "dispatcher", "password": "nope"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="dispatcher"' in body
+    assert 'role="alert"' in body
+
+
+def test_other_county_handler_can_neither_list_open_nor_act(client_for, make_case):
+    case = make_case("dispatched")
+    other = client_for("handler2")  # 990103, the case is led by 990102
+    row = f'data-case="{case.number}"'
+    assert row not in other.get("/cases/inbox/").content.decode()
+    assert row not in other.get(f"/cases/?q={case.number}").content.decode()
+    assert row not in other.get("/").content.decode()
+    assert other.get(f"/cases/{case.number}/").status_code == 404
+    response = other.post(f"/cases/{case.number}/act/sign/", {})
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.state == State.DISPATCHED
+    # …while the lead unit's handler sees and signs it.
+    own = client_for("handler")
+    assert row in own.get("/cases/inbox/").content.decode()
+    assert own.post(f"/cases/{case.number}/act/sign/", {}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.HANDLING
+
+
+def test_a_full_life_through_the_pages(client_for, make_case):
+    case = make_case("received")
+    number = case.number
+    dispatcher = client_for("dispatcher")
+    page = dispatcher.get(f"/cases/{number}/").content.decode()
+    assert 'data-action="dispatch"' in page and 'data-action="sign"' not in page
+    response = dispatcher.post(f"/cases/{number}/act/dispatch/", {
+        "dispatch-lead_unit": LEAD, "dispatch-reason": "属地市场监管部门负责"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    handler = client_for("handler")
+    assert handler.post(f"/cases/{number}/act/sign/", {}).status_code == 302
+    evidence = SimpleUploadedFile("整改照片.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    response = handler.post(f"/cases/{number}/act/reply/",
+                            {"reply-answer": "已督促窗口当日办结并致歉。", "reply-evidence": evidence})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.REPLIED and case.attachments.count() == 1
+    reply = CaseEvent.objects.get(case=case, action="reply")
+    assert reply.data["attachments"] == [case.attachments.get().pk]
+
+    assert client_for("leader").post(f"/cases/{number}/act/review/", {}).status_code == 302
+    callback = client_for("callback")
+    assert number in callback.get("/cases/callbacks/").content.decode()
+    response = callback.post(f"/cases/{number}/act/callback/", {
+        "callback-satisfaction": "satisfied", "callback-resolved": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.CLOSED and case.satisfaction == "satisfied"
+    history = callback.get(f"/cases/{number}/").content.decode()
+    for action in ("create", "dispatch", "sign", "attach", "reply", "review", "callback"):
+        assert f'data-event="{action}"' in history
+
+
+def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(client_for, make_case):
+    case = make_case("received")
+    before = events(case)
+    dispatcher = client_for("dispatcher")
+    response = dispatcher.post(f"/cases/{case.number}/act/dispatch/", {
+        "dispatch-lead_unit": "NO-SUCH-UNIT", "dispatch-reason": "我写的理由"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert re.search(r'id="id_dispatch-lead_unit_error"[^>]*>[^<]*NO-SUCH-UNIT', body)
+    assert 'value="NO-SUCH-UNIT"' in body and "我写的理由" in body  # what was typed is kept
+    case.refresh_from_db()
+    assert case.state == State.RECEIVED and case.lead_unit is None and events(case) == before
+
+    # A form-level error (a required field left empty) too.
+    response = dispatcher.post(f"/cases/{case.number}/act/reject/", {"reject-reason": ""})
+    assert response.status_code == 422
+    assert 'id="id_reject-reason_error"' in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.RECEIVED and events(case) == before
+
+
+def test_a_move_the_role_may_not_make_is_refused(client_for, make_case):
+    case = make_case("received")
+    response = client_for("callback").post(f"/cases/{case.number}/act/dispatch/", {
+        "dispatch-lead_unit": LEAD, "dispatch-reason": "x"})
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.state == State.RECEIVED
+
+
+def test_a_move_in_the_wrong_state_is_refused(client_for, make_case):
+    case = make_case("handling")
+    response = client_for("handler").post(f"/cases/{case.number}/act/sign/", {})
+    assert response.status_code == 409
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_dissatisfied_callback_needs_a_reason_then_reopens(client_for, make_case):
+    case = make_case("reviewed")
+    callback = client_for("callback")
+    response = callback.post(f"/cases/{case.number}/act/callback/",
+                             {"callback-satisfaction": "dissatisfied"})
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.state == State.REVIEWED
+    response = callback.post(f"/cases/{case.number}/act/callback/", {
+        "callback-satisfaction": "dissatisfied", "callback-reason": "企业称问题仍未解决"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.HANDLING and case.reopen_count == 1
+
+
+def test_return_then_redispatch(client_for, make_case):
+    case = make_case("dispatched")
+    handler = client_for("handler")
+    assert handler.post(f"/cases/{case.number}/act/return/",
+                        {"return-reason": "属于区行政审批局职责"}).status_code == 302
+    dispatcher = client_for("dispatcher")
+    assert case.number in dispatcher.get("/cases/dispatch/").content.decode()
+    response = dispatcher.post(f"/cases/{case.number}/act/redispatch/", {
+        "redispatch-lead_unit": OTHER, "redispatch-reason": "改派河东区市场监管局"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.DISPATCHED and case.lead_unit.code == OTHER
+
+
+def test_revealing_a_reporter_is_explicit_and_logged(client_for, make_case):
+    case = make_case("reviewed")
+    callback = client_for("callback")
+    page = callback.get(f"/cases/{case.number}/").content.decode()
+    assert "138****5678" in page and "13812345678" not in page
+    assert "13812345678" not in callback.get(f"/cases/{case.number}/reveal/").content.decode()
+    response = callback.post(f"/cases/{case.number}/reveal/", {"reason": "回访"})
+    assert "13812345678" in response.content.decode()
+    log = UnmaskLog.objects.get(case=case)
+    assert log.user.username == "callback" and log.reason == "回访"
+
+
+def test_unit_staff_never_see_a_misconduct_reporter(client_for, make_case):
+    case = make_case("dispatched", kind="report", category="GBZF-01")
+    page = client_for("handler").get(f"/cases/{case.number}/").content.decode()
+    assert "138****5678" not in page and "张" not in page.split("h-reporter")[1][:400]
+    assert client_for("handler").post(f"/cases/{case.number}/reveal/",
+                                      {"reason": "x"}).status_code == 422
+
+
+def test_queues_refuse_other_roles(client_for, demo_org):
+    assert client_for("handler").get("/cases/dispatch/").status_code == 403
+    assert client_for("callback").get("/cases/inbox/").status_code == 403
+    assert client_for("handler").get("/cases/callbacks/").status_code == 403
+    assert client_for("handler").get("/cases/supervision/").status_code == 403
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx)
+
+
+@pytest.mark.parametrize("username,url,state", [
+    ("dispatcher", "/cases/dispatch/", "received"),
+    ("handler", "/cases/inbox/", "handling"),
+    ("callback", "/cases/callbacks/", "reviewed"),
+    ("supervisor", "/cases/supervision/", "handling"),
+    ("dispatcher", "/cases/", "handling"),
+    ("handler", "/", "dispatched"),
+    ("dispatcher", "/", "received"),
+])
+def test_lists_take_a_fixed_number_of_queries(client_for, make_case, username, url, state,
+                                              settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # Old enough that every stage is overdue, so the supervision board lists them too.
+    long_ago = timezone.now() - timedelta(days=30)
+    client = client_for(username)
+    make_case(state, now=long_ago)
+    make_case(state, now=long_ago)
+    few = _queries(client, url)
+    for _ in range(4):
+        make_case(state, now=long_ago)
+    page = client.get(url).content.decode()
+    assert len(set(re.findall(r'data-case="(QQ-[\d-]+)"', page))) >= 6
+    assert _queries(client, url) == few
+    assert few <= 15
+
+
+def test_supervision_board_groups_late_stages_by_unit(client_for, make_case):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = make_case("handling", now=timezone.now() - timedelta(days=30))
+    page = client_for("supervisor").get("/cases/supervision/").content.decode()
+    group = page.split(f'data-unit="{LEAD}"')[1]
+    assert case.number in group and 'data-status="overdue"' in group
+    # Filtered to another region, it disappears.
+    page = client_for("supervisor").get("/cases/supervision/?region=990103").content.decode()
+    assert case.number not in page
