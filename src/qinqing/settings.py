@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "qinqing.worktime",
     "qinqing.cases",
     "qinqing.intake",
+    "qinqing.supervision",
 ]
 
 MIDDLEWARE = [

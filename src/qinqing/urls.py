@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cases/", include("qinqing.cases.urls")),
     path("intake/", include("qinqing.intake.urls")),
+    path("supervision/", include("qinqing.supervision.urls")),
     path("", include("qinqing.web.urls")),
 ]

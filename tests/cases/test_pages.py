@@ -197,7 +197,7 @@ def test_queues_refuse_other_roles(client_for, demo_org):
     assert client_for("handler").get("/cases/dispatch/").status_code == 403
     assert client_for("callback").get("/cases/inbox/").status_code == 403
     assert client_for("handler").get("/cases/callbacks/").status_code == 403
-    assert client_for("handler").get("/cases/supervision/").status_code == 403
+    assert client_for("handler").get("/supervision/").status_code == 403
 
 
 def _queries(client, url):
@@ -211,7 +211,7 @@ def _queries(client, url):
     ("dispatcher", "/cases/dispatch/", "received"),
     ("handler", "/cases/inbox/", "handling"),
     ("callback", "/cases/callbacks/", "reviewed"),
-    ("supervisor", "/cases/supervision/", "handling"),
+    ("supervisor", "/supervision/", "handling"),
     ("dispatcher", "/cases/", "handling"),
     ("handler", "/", "dispatched"),
     ("dispatcher", "/", "received"),
@@ -242,9 +242,51 @@ def test_supervision_board_groups_late_stages_by_unit(client_for, make_case):
     from django.utils import timezone
 
     case = make_case("handling", now=timezone.now() - timedelta(days=30))
-    page = client_for("supervisor").get("/cases/supervision/").content.decode()
+    page = client_for("supervisor").get("/supervision/").content.decode()
     group = page.split(f'data-unit="{LEAD}"')[1]
     assert case.number in group and 'data-status="overdue"' in group
     # Filtered to another region, it disappears.
-    page = client_for("supervisor").get("/cases/supervision/?region=990103").content.decode()
+    page = client_for("supervisor").get("/supervision/?region=990103").content.decode()
     assert case.number not in page
+
+
+def test_bulk_reminder_from_the_board(client_for, make_case):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(days=30)
+    late = [make_case("handling", now=long_ago) for _ in range(2)]
+    fresh = make_case("handling")  # nothing late: chosen by mistake, skipped
+    supervisor = client_for("supervisor")
+    response = supervisor.post("/supervision/remind/", {
+        "cases": [c.number for c in late] + [fresh.number], "note": "请于今日内办结",
+        "back": "region=&kind="}, follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    for case in late:
+        event = CaseEvent.objects.get(case=case, action="remind")
+        assert event.reason == "请于今日内办结" and event.actor.username == "supervisor"
+        assert event.data["stages"][0]["overdue"] is True
+    assert not CaseEvent.objects.filter(case=fresh, action="remind").exists()
+    assert 'class="messages"' in body
+    history = client_for("handler").get(f"/cases/{late[0].number}/").content.decode()
+    assert 'data-event="remind"' in history and "请于今日内办结" in history
+
+
+def test_bulk_reminder_refuses_bad_input_and_other_roles(client_for, make_case):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = make_case("handling", now=timezone.now() - timedelta(days=30))
+    supervisor = client_for("supervisor")
+    response = supervisor.post("/supervision/remind/", {"cases": [], "note": "x"})
+    assert response.status_code == 422 and 'id="remind-error"' in response.content.decode()
+    response = supervisor.post("/supervision/remind/", {"cases": [case.number], "note": "长" * 501})
+    body = response.content.decode()
+    assert response.status_code == 422 and ("长" * 501) in body  # what was typed is kept
+    assert f'value="{case.number}" id="pick-' in body and "checked" in body
+    assert client_for("handler").post("/supervision/remind/",
+                                      {"cases": [case.number]}).status_code == 403
+    assert not CaseEvent.objects.filter(action="remind").exists()

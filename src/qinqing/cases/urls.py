@@ -8,7 +8,6 @@ urlpatterns = [
     path("dispatch/", views.dispatch_queue, name="dispatch"),
     path("inbox/", views.inbox, name="inbox"),
     path("callbacks/", views.callbacks, name="callbacks"),
-    path("supervision/", views.board, name="board"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/reveal/", views.unmask, name="unmask"),
     path("<str:number>/act/<str:action>/", views.act, name="act"),

@@ -166,25 +166,6 @@ def callbacks(request):
 
 
 @login_required
-def board(request):
-    _roles(Role.SUPERVISOR, Role.DISPATCHER, Role.DISCIPLINE_INSPECTOR, Role.ANALYST,
-           Role.ADMINISTRATOR)(request)
-    region = request.GET.get("region", "")
-    kind = request.GET.get("kind", "")
-    if kind and kind not in Kind.values:
-        kind = ""
-    now = timezone.now()
-    rows = queues.supervision_board(request.user, region=region, kind=kind, now=now)
-    regions = Unit.objects.filter(kind__in=[UnitKind.CITY_GOVERNMENT, UnitKind.COUNTY,
-                                            UnitKind.DEVELOPMENT_ZONE]).order_by("path")
-    return render(request, "cases/board.html", {
-        "rows": rows, "now": now, "region": region, "kind": kind, "regions": regions,
-        "kinds": Kind.choices,
-        "totals": {"overdue": sum(len(r.overdue) for r in rows),
-                   "warning": sum(len(r.warning) for r in rows)}})
-
-
-@login_required
 def search(request):
     """Find cases: the same filters and keyset pages as GET /api/v1/cases."""
     params = request.GET

@@ -28,7 +28,7 @@ NAV = [
     NavItem("cases:dispatch", _("Dispatch"), frozenset({Role.DISPATCHER})),
     NavItem("cases:inbox", _("Unit inbox"), frozenset({Role.HANDLER, Role.UNIT_LEADER})),
     NavItem("cases:callbacks", _("Callbacks"), frozenset({Role.CALLBACK_AGENT})),
-    NavItem("cases:board", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER,
+    NavItem("supervision:board", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER,
                                                        Role.DISCIPLINE_INSPECTOR, Role.ANALYST,
                                                        Role.ADMINISTRATOR})),
     NavItem("cases:search", _("Find cases"), ALL),

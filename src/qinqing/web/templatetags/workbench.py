@@ -118,6 +118,9 @@ def event_details(event):
         "satisfaction": Satisfaction(satisfaction).label if satisfaction in Satisfaction.values else "",
         "into": data.get("into"), "started": started, "stopped": stopped,
         "due": _parse(data.get("due")), "previous_due": _parse(data.get("previous_due")),
+        "reminded": [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values
+                      else c.get("stage"), "due": _parse(c.get("due")), "overdue": c.get("overdue")}
+                     for c in data.get("stages", []) if isinstance(c, dict)],
     }
 
 

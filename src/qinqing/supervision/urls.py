@@ -1,0 +1,9 @@
+from django.urls import path
+
+from qinqing.supervision import views
+
+app_name = "supervision"
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("remind/", views.remind, name="remind"),
+]

@@ -1,0 +1,65 @@
+"""The supervisor's pages: the board of late stages, and bulk reminders from it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from qinqing.cases.errors import CaseError
+from qinqing.cases.models import Kind
+from qinqing.org.models import REGION_KINDS, Role, Unit
+from qinqing.supervision import queries, services
+
+BOARD_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.DISCIPLINE_INSPECTOR,
+                         Role.ANALYST, Role.ADMINISTRATOR})
+
+
+def _board_context(request, params):
+    if not (request.user.is_superuser or request.user.role in BOARD_ROLES):
+        raise PermissionDenied
+    region = params.get("region", "")[:32]
+    kind = params.get("kind", "")
+    kind = kind if kind in Kind.values else ""
+    now = timezone.now()
+    rows = queries.supervision_board(request.user, region=region, kind=kind, now=now)
+    return {
+        "rows": rows, "now": now, "region": region, "kind": kind, "kinds": Kind.choices,
+        "regions": Unit.objects.filter(kind__in=REGION_KINDS).order_by("path"),
+        "can_remind": request.user.is_superuser or request.user.role in services.REMINDER_ROLES,
+        "totals": {"overdue": sum(len(r.overdue) for r in rows),
+                   "warning": sum(len(r.warning) for r in rows)},
+    }
+
+
+@login_required
+def board(request):
+    return render(request, "supervision/board.html", _board_context(request, request.GET))
+
+
+@login_required
+@require_POST
+def remind(request):
+    numbers = request.POST.getlist("cases")
+    try:
+        reminded = services.send_reminders(numbers, request.user, request.POST.get("note", ""))
+    except CaseError as exc:
+        context = _board_context(request, request.POST)
+        context.update(remind_error=" ".join(exc.fields.values()) or exc.message,
+                       note=request.POST.get("note", ""), chosen=set(numbers))
+        return render(request, "supervision/board.html", context, status=exc.status)
+    skipped = len(set(numbers)) - len(reminded)
+    messages.success(request, ngettext("Reminder sent for %(n)s case.",
+                                       "Reminders sent for %(n)s cases.", len(reminded))
+                     % {"n": len(reminded)})
+    if skipped:
+        messages.warning(request, _("%(n)s chosen cases had no late stage any more.")
+                         % {"n": skipped})
+    # Back to the board as it was filtered.
+    return redirect(f"{reverse('supervision:board')}?{request.POST.get('back', '')}")
