@@ -290,3 +290,20 @@ def test_bulk_reminder_refuses_bad_input_and_other_roles(client_for, make_case):
     assert client_for("handler").post("/supervision/remind/",
                                       {"cases": [case.number]}).status_code == 403
     assert not CaseEvent.objects.filter(action="remind").exists()
+
+
+def test_only_moves_that_can_succeed_now_are_offered(client_for, make_case, user):
+    from qinqing.cases import services
+    from qinqing.cases.transitions import available_moves
+
+    case = make_case("handling")
+    handler, dispatcher = user("handler"), user("dispatcher")
+    moves = available_moves(case, handler)
+    assert "resume" not in moves and {"reply", "request_extension", "request_suspension"} <= set(moves)
+    assert not {"approve_extension", "deny_extension"} & set(available_moves(case, dispatcher))
+    services.perform(case.number, "request_extension", handler, {"reason": "需现场核查", "limit": "2d"})
+    case.refresh_from_db()
+    assert not {"request_extension", "request_suspension"} & set(available_moves(case, handler))
+    assert {"approve_extension", "deny_extension"} <= set(available_moves(case, dispatcher))
+    page = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
+    assert 'data-action="approve_extension"' in page and 'data-action="approve_suspension"' not in page

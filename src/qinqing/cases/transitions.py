@@ -111,13 +111,42 @@ def check_move(move: Move, case: Case, actor) -> None:
                 "state": State(case.state).label, "move": move.name})
 
 
+def _pending_type(case: Case) -> str | None:
+    if case.state != H:
+        return None  # requests exist only while handling
+    from qinqing.cases.models import ChangeRequest
+
+    return (ChangeRequest.objects.filter(case=case, decided_at__isnull=True)
+            .values_list("type", flat=True).first())
+
+
+def _offered(name: str, case: Case, pending: str | None) -> bool:
+    """Conditions besides state, role and scope that the services check (suspension,
+    a pending request, an upheld assignment), so that pages and the API offer only the
+    moves that can succeed now. The services still check them: this only hides."""
+    if name == "resume":
+        return case.is_suspended
+    if name in ("reply", "request_suspension"):
+        return not case.is_suspended and (name == "reply" or pending is None)
+    if name == "request_extension":
+        return pending is None
+    if name in ("approve_extension", "deny_extension"):
+        return pending == "extension"
+    if name in ("approve_suspension", "deny_suspension"):
+        return pending == "suspension"
+    if name == "return":
+        return not case.return_locked
+    return True
+
+
 def available_moves(case: Case, actor) -> list[str]:
     """The moves `actor` may make on `case` now (for pages and the API)."""
-    result = []
+    allowed = []
     for move in TABLE.values():
         try:
             check_move(move, case, actor)
         except (Forbidden, NotAllowedInState):
             continue
-        result.append(move.name)
-    return result
+        allowed.append(move.name)
+    pending = _pending_type(case) if allowed else None
+    return [name for name in allowed if _offered(name, case, pending)]
