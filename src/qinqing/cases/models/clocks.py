@@ -47,6 +47,7 @@ class TimeLimitPolicy(models.Model):
     callback_limit = models.CharField(_("Callback limit"), max_length=8, default="1d",
                                       validators=[validate_limit])
     warning_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("Warning at % of the limit"), default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)])
     max_extensions = models.PositiveSmallIntegerField(_("Extensions allowed"), default=2)
