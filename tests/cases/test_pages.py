@@ -297,6 +297,9 @@ def test_only_moves_that_can_succeed_now_are_offered(client_for, make_case, user
     from qinqing.cases import services
     from qinqing.cases.transitions import available_moves
 
+    assert "answer" not in available_moves(make_case("received"), user("dispatcher"))
+    assert "answer" in available_moves(make_case("received", kind="consultation"),
+                                       user("dispatcher"))
     case = make_case("handling")
     handler, dispatcher = user("handler"), user("dispatcher")
     moves = available_moves(case, handler)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from qinqing.cases.errors import Forbidden, NotAllowedInState
-from qinqing.cases.models.case import Case, State
+from qinqing.cases.models.case import Case, Kind, State
 from qinqing.cases.models.clocks import Stage
 from qinqing.org.models import Role
 
@@ -126,6 +126,8 @@ def _offered(name: str, case: Case, pending: str | None) -> bool:
     moves that can succeed now. The services still check them: this only hides."""
     if name == "resume":
         return case.is_suspended
+    if name == "answer":
+        return case.kind == Kind.CONSULTATION
     if name in ("reply", "request_suspension"):
         return not case.is_suspended and (name == "reply" or pending is None)
     if name == "request_extension":
