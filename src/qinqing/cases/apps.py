@@ -8,4 +8,5 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from qinqing.cases import signals  # noqa: F401  (connects the calendar listener)
+        # Connects the master-data cache's invalidation and the calendar listener.
+        from qinqing.cases import signals  # noqa: F401

@@ -13,22 +13,31 @@ from django.utils import timezone
 
 from qinqing.cases.models import StageClock, TimeLimitPolicy
 from qinqing.cases.models.case import Case
+from qinqing.refdata import refdata
 from qinqing.worktime.calendar import (
     WorkingCalendar, add_office_time, compute_deadline, office_time_between,
 )
 from qinqing.worktime.limits import LimitUnit, parse_limit
+from qinqing.worktime.queries import current_calendar
 
 DEFAULT_POLICY = dict(name="默认时限（临汾规则）", dispatch_limit="1h", sign_limit="2h",
                       resolve_limit="3d", callback_limit="1d")
 
 
 def policy_for(kind: str, urgency: str) -> TimeLimitPolicy:
-    """The most specific active policy: kind+urgency, kind, urgency, then the default."""
+    """The most specific active policy: kind+urgency, kind, urgency, then the default.
+
+    Kept per process (qinqing.refdata; an edit of a policy empties it)."""
+    return refdata.get(("policy", kind, urgency), lambda: _policy_in_database(kind, urgency))
+
+
+def _policy_in_database(kind: str, urgency: str) -> TimeLimitPolicy:
     candidates = TimeLimitPolicy.objects.filter(
         is_active=True, kind__in=[kind, ""], urgency__in=[urgency, ""])
     best = max(candidates, key=lambda p: (bool(p.kind), bool(p.urgency)), default=None)
     if best is None:
         # A site must never stop taking cases because nobody configured a policy.
+        # (Creating it is an edit: the cache does not keep it until the transaction commits.)
         best, _ = TimeLimitPolicy.objects.get_or_create(kind="", urgency="", is_active=True,
                                                         defaults=DEFAULT_POLICY)
     return best
@@ -56,11 +65,26 @@ def schedule(clock: StageClock, calendar: WorkingCalendar) -> None:
     clock.calendar_version = calendar.version
 
 
+def _schedule_checked(clock: StageClock, calendar: WorkingCalendar) -> None:
+    """schedule(), and for a provisional result again with the calendar in the database.
+
+    The calendar a caller passes may be up to QINQING_REFDATA_TTL seconds old in this
+    process. A provisional deadline is corrected only by the recompute that runs when an
+    override is saved, and if another process has just entered the missing year, that
+    recompute has already run and would never see this clock. So a provisional result
+    costs one query to check the calendar (as every call did before the cache)."""
+    schedule(clock, calendar)
+    if clock.provisional:
+        fresh = current_calendar(verify=True)
+        if fresh.version != calendar.version:
+            schedule(clock, fresh)
+
+
 def start(case: Case, stage: str, policy: TimeLimitPolicy, calendar: WorkingCalendar,
           now: datetime) -> dict:
     clock = StageClock(case=case, stage=stage, policy=policy, limit=policy.limit_for(stage),
                        started_at=now)
-    schedule(clock, calendar)
+    _schedule_checked(clock, calendar)
     clock.save()
     return describe(clock)
 
@@ -85,7 +109,7 @@ def open_clock(case: Case, stage: str) -> StageClock | None:
 def extend(clock: StageClock, extra: str, calendar: WorkingCalendar) -> dict:
     before = clock.due_at
     clock.extension_limits = [*clock.extension_limits, extra]
-    schedule(clock, calendar)
+    _schedule_checked(clock, calendar)
     clock.save(update_fields=["extension_limits", "due_at", "warn_at", "provisional",
                               "calendar_version"])
     return {**describe(clock), "previous_due": _iso(before)}
@@ -104,7 +128,7 @@ def resume(clock: StageClock, now: datetime, calendar: WorkingCalendar) -> dict:
               else now - clock.paused_at)
     clock.paused_seconds += int(paused.total_seconds())
     clock.paused_at = None
-    schedule(clock, calendar)
+    _schedule_checked(clock, calendar)
     clock.save(update_fields=["paused_seconds", "paused_at", "due_at", "warn_at", "provisional",
                               "calendar_version"])
     return {**describe(clock), "previous_due": _iso(before),

@@ -28,6 +28,7 @@ from qinqing.cases.models.ledger import GENESIS
 from qinqing.cases.queries import can_view_reporter, propose_assignment
 from qinqing.cases.transitions import TABLE, Move, check_move
 from qinqing.org.models import REGION_KINDS, Role, Unit, User
+from qinqing.refdata import refdata
 from qinqing.worktime.limits import LimitFormatError, parse_limit
 from qinqing.worktime.queries import current_calendar
 
@@ -54,16 +55,25 @@ def create_case(actor: User | None, data: dict, *, idempotency_key: str = "",
         raise Forbidden(_("Your role may not register cases."))
     fingerprint = _fingerprint(data)
     intake_key = f"{actor.pk if actor else 'public'}:{idempotency_key}" if idempotency_key else None
-    if intake_key:
-        existing = _existing_intake(intake_key, fingerprint)
+    # No look-up of the key first: a new case (nearly every call) cannot need it. A retry
+    # fails the unique intake_key on INSERT and is answered from the first case below.
+    try:
+        fields = _clean_intake(actor, data)
+    except InvalidInput:
+        # As before the look-up was dropped: a retry is answered even if the master data
+        # changed since, and a different body under a used key is refused as reused.
+        existing = intake_key and _existing_intake(intake_key, fingerprint)
         if existing:
             return existing
-    fields = _clean_intake(actor, data)
+        raise
     try:
+        # A savepoint when the caller already has a transaction: the IntegrityError rolls
+        # back to it and the connection stays usable for the look-up below (PostgreSQL
+        # refuses every statement in an aborted transaction).
         with transaction.atomic():
             return _create(actor, fields, intake_key, fingerprint, now or timezone.now())
     except IntegrityError:
-        # Two concurrent retries with one key: the other one won; return its case.
+        # A retry, or two concurrent requests with one key where the other one won.
         existing = intake_key and _existing_intake(intake_key, fingerprint)
         if existing:
             return existing
@@ -88,21 +98,42 @@ def _fingerprint(data: dict) -> str:
 
 def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Intake:
     reporter = fields.pop("reporter")
-    number = _next_number(timezone.localtime(now).year)
     code = confidential.new_query_code()
+    # The number is taken last (_number_case): taking it locks the year's sequence row
+    # until COMMIT, and every intake waits for that lock, so it is held for two statements
+    # instead of the whole intake. Until then the row has a unique placeholder, which no
+    # other transaction can see (a post_save receiver of Case would: it must not rely on
+    # the number). Nothing written before depends on the number: the timeline event and
+    # its hash name the case by id.
     case = Case.objects.create(
-        number=number, query_code_enc=confidential.encrypt(code),
-        query_code_hash=confidential.query_code_hash(number, code), received_at=now,
-        created_by=actor, intake_key=intake_key, intake_fingerprint=fingerprint, **fields)
+        number=_placeholder_number(), query_code_enc=confidential.encrypt(code),
+        query_code_hash="", received_at=now, created_by=actor, intake_key=intake_key,
+        intake_fingerprint=fingerprint, **fields)
     if reporter:
         Reporter.objects.create(case=case, **_encrypted_reporter(reporter))
     policy = deadlines.policy_for(case.kind, case.urgency)
     started = [deadlines.start(case, Stage.DISPATCH, policy, current_calendar(), now)]
-    _append(case, "create", actor, now, "", State.RECEIVED, data={
+    _append(case, "create", actor, now, "", State.RECEIVED, first=True, data={
         "kind": case.kind, "channel": case.channel, "category": case.category.code,
         "region": case.region.code, "anonymous": case.is_anonymous,
         "clocks": {"started": started}})
+    _number_case(case, code, now)
     return Intake(case, code, created=True)
+
+
+PLACEHOLDER_PREFIX = "~"  # a real number is QQ-YYYY-NNNNNN
+
+
+def _placeholder_number() -> str:
+    return PLACEHOLDER_PREFIX + secrets.token_hex(9)  # 19 of the column's 20 characters
+
+
+def _number_case(case: Case, code: str, now: datetime) -> None:
+    """Give the case its number (and the query-code hash, which covers the number)."""
+    case.number = _next_number(timezone.localtime(now).year)
+    case.query_code_hash = confidential.query_code_hash(case.number, code)
+    Case.objects.filter(pk=case.pk).update(number=case.number,
+                                           query_code_hash=case.query_code_hash)
 
 
 def _next_number(year: int) -> str:
@@ -110,6 +141,7 @@ def _next_number(year: int) -> str:
     for _attempt in range(2):
         with connection.cursor() as cursor:
             # One atomic statement on both SQLite and PostgreSQL: no read-then-write race.
+            # Gap-free: a rolled-back intake rolls its increment back too.
             cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",
                            [year])
             row = cursor.fetchone()
@@ -142,7 +174,7 @@ def _clean_intake(actor: User | None, data: dict) -> dict:
     region = _unit(data.get("region"), "region", errors)
     if region is not None and region.kind not in REGION_KINDS:
         errors["region"] = _("A region must be the city, a county or a development zone.")
-    owner = actor.unit if actor is not None else Unit.objects.filter(parent=None).order_by("pk").first()
+    owner = actor.unit if actor is not None else _top_unit()
     if owner is None:
         errors["owner"] = _("No organisation has been set up yet.")
     reporter, anonymous = _reporter_input(data, errors)
@@ -205,7 +237,8 @@ def _choice(data, key, choices, errors, default=None):
 
 
 def _category(code, errors) -> Category | None:
-    category = Category.objects.filter(code=code, is_active=True).first() if code else None
+    category = refdata.get(("category", code), lambda: (
+        Category.objects.filter(code=code, is_active=True).first())) if code else None
     if category is None:
         errors["category"] = _("Choose a category from the catalogue.")
     return category
@@ -214,16 +247,24 @@ def _category(code, errors) -> Category | None:
 def _unit(code, key, errors) -> Unit | None:
     if not code:
         return None
-    unit = Unit.objects.filter(code=code, is_active=True).first()
+    unit = refdata.get(("unit", code),
+                       lambda: Unit.objects.filter(code=code, is_active=True).first())
     if unit is None:
         errors[key] = _("No unit has the code %(code)s.") % {"code": code}
     return unit
 
 
+def _top_unit() -> Unit | None:
+    """The hotline that owns a case filed without an account (the public)."""
+    return refdata.get(("top unit",),
+                       lambda: Unit.objects.filter(parent=None).order_by("pk").first())
+
+
 def _region_of(unit: Unit) -> Unit:
     from qinqing.org.queries import region_of
 
-    return region_of(unit) or unit
+    # Keyed by the unit's id: a unit that moves is saved, and that empties the cache.
+    return refdata.get(("region", unit.pk), lambda: region_of(unit) or unit)
 
 
 # ----------------------------------------------------------------------------- moves
@@ -607,9 +648,12 @@ def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
 # --------------------------------------------------------------------------- ledger
 
 def _append(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
-            to_state: str, *, reason: str = "", data: dict | None = None) -> CaseEvent:
-    last = (CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash")
-            .first())
+            to_state: str, *, reason: str = "", data: dict | None = None,
+            first: bool = False) -> CaseEvent:
+    """Append one event to the case's chain. first=True: the case was created in this
+    transaction and has no event yet, so the previous one is not looked up."""
+    last = None if first else (CaseEvent.objects.filter(case=case).order_by("-seq")
+                               .values_list("seq", "hash").first())
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     event = CaseEvent(case=case, seq=seq, action=action, at=now, actor=actor,
                       actor_role=actor.role if actor else "",
@@ -694,7 +738,7 @@ def recompute_provisional_deadlines() -> int:
     """
     from qinqing.cases.models import StageClock
 
-    calendar = current_calendar()
+    calendar = current_calendar(verify=True)  # not this process's cached copy
     now = timezone.now()
     changed = 0
     clocks = (StageClock.objects.select_related("policy", "case")

@@ -10,30 +10,38 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qinqing.refdata import refdata
 from qinqing.worktime.calendar import OfficeHours, WorkingCalendar
 from qinqing.worktime.models import CalendarOverride
 
 _lock = threading.Lock()
-_cached: tuple[tuple, WorkingCalendar] | None = None
+_built: tuple[tuple, WorkingCalendar] | None = None
 
 
-def current_calendar() -> WorkingCalendar:
+def current_calendar(*, verify: bool = False) -> WorkingCalendar:
     """The calendar to compute deadlines with now.
 
-    Rebuilt only when the overrides change. The check is one aggregate query, so every
-    process (several server workers, the background worker) sees an administrator's edit
-    at once without a shared cache.
+    Kept per process (qinqing.refdata): this process sees its own edit of an override at
+    once, another process within QINQING_REFDATA_TTL seconds. verify=True asks the
+    database now (one aggregate query) — for a result a stale calendar would leave wrong
+    for good: a provisional deadline (cases.deadlines) and the recompute of them.
     """
-    global _cached
+    return refdata.get(("calendar",), _calendar_in_database, refresh=verify)
+
+
+def _calendar_in_database() -> WorkingCalendar:
+    # One aggregate query tells whether the overrides changed; they are read and the
+    # calendar rebuilt only when they did.
+    global _built
     stamp = CalendarOverride.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
     key = (stamp["n"], stamp["latest"], settings.QINQING_OFFICE_HOURS)
     with _lock:
-        if _cached is not None and _cached[0] == key:
-            return _cached[1]
+        if _built is not None and _built[0] == key:
+            return _built[1]
     overrides = dict(CalendarOverride.objects.values_list("date", "is_workday"))
     calendar = WorkingCalendar(OfficeHours.parse(settings.QINQING_OFFICE_HOURS), overrides)
     with _lock:
-        _cached = (key, calendar)
+        _built = (key, calendar)
     return calendar
 
 
