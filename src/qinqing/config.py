@@ -28,6 +28,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be 1 or 0 (got {raw!r})")
 
 
+def env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 3600 (got {raw!r})")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -41,10 +41,9 @@ _instances: list[ProcessCache] = []
 class ProcessCache:
     """A dict of loaded values per process, emptied by edits and expiring after a TTL."""
 
-    def __init__(self, name: str, ttl_setting: str, default_ttl: float = 5.0):
+    def __init__(self, name: str, ttl_setting: str):
         self.name = name
         self.ttl_setting = ttl_setting
-        self.default_ttl = default_ttl
         self._entries: dict[Hashable, tuple[float, Any]] = {}
         # Bumped by every clear: a value loaded while an edit happened is not stored.
         self._generation = 0
@@ -54,7 +53,7 @@ class ProcessCache:
         _instances.append(self)
 
     def ttl(self) -> float:
-        return float(getattr(settings, self.ttl_setting, self.default_ttl))
+        return float(getattr(settings, self.ttl_setting))
 
     def get(self, key: Hashable, load: Callable[[], Any], *, refresh: bool = False) -> Any:
         """The value under `key`, from memory or from `load()` (stored unless None).

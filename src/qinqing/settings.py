@@ -9,6 +9,9 @@ Environment variables:
   QINQING_DEBUG            "1" for Django's debug mode
   QINQING_ALLOWED_HOSTS    comma-separated host names; default 127.0.0.1,localhost
   QINQING_OFFICE_HOURS     office periods of a working day; default 09:00-12:00,13:30-17:30
+  QINQING_REFDATA_TTL, QINQING_TOKEN_TTL
+                           seconds another process may use cached master data or an API
+                           token after it was edited or revoked; default 5, 0 = no cache
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from qinqing.config import (
-    env_bool, env_list, generated_fernet_key, load_database, persistent_secret,
+    env_bool, env_list, env_seconds, generated_fernet_key, load_database, persistent_secret,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -123,6 +126,15 @@ QINQING_FIELD_KEYS = env_list("QINQING_FIELD_KEYS", []) or [
 QINQING_INDEX_KEY = os.environ.get("QINQING_INDEX_KEY") or persistent_secret(
     DATA_DIR / "index_key", "QINQING_INDEX_KEY"
 )
+
+# How long another process may go on using master data (categories, units, policies, the
+# calendar) or an API token after an edit; the process making the edit sees it at once.
+# 0 turns the cache off. See qinqing/refdata.py.
+try:
+    QINQING_REFDATA_TTL = env_seconds("QINQING_REFDATA_TTL", 5)
+    QINQING_TOKEN_TTL = env_seconds("QINQING_TOKEN_TTL", 5)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 # Largest accepted case text and attachment.
 QINQING_MAX_CONTENT_CHARS = 5000

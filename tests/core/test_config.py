@@ -1,6 +1,6 @@
 import pytest
 
-from qinqing.config import env_bool, load_database, persistent_secret
+from qinqing.config import env_bool, env_seconds, load_database, persistent_secret
 
 
 def test_default_database_is_sqlite_in_the_data_folder_with_wal(tmp_path):
@@ -45,3 +45,13 @@ def test_settings_are_chinese_first(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
     assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+def test_env_seconds_takes_a_bounded_number(monkeypatch):
+    assert env_seconds("X_TTL", 5) == 5
+    monkeypatch.setenv("X_TTL", "0")
+    assert env_seconds("X_TTL", 5) == 0
+    for bad in ("soon", "-1", "86400"):
+        monkeypatch.setenv("X_TTL", bad)
+        with pytest.raises(ValueError, match="X_TTL"):
+            env_seconds("X_TTL", 5)
