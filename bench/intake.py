@@ -101,8 +101,8 @@ _INSERT = re.compile(r'^INSERT INTO "(\w+)" \((.*?)\) VALUES', re.S)
 class Replay:
     """One intake's statements, replayed with psycopg alone."""
 
-    def __init__(self, statements, intake_key: str, case_id: int, dsn: str, binding: str,
-                 writes_only: bool):
+    def __init__(self, statements, intake_key: str, case_id: int, number: str, dsn: str,
+                 binding: str, writes_only: bool):
         import psycopg
 
         self.conn = psycopg.connect(dsn, autocommit=True,
@@ -121,8 +121,10 @@ class Replay:
             if m:
                 cols = [c.strip().strip('"') for c in m.group(2).split(",")]
                 for pos, col in enumerate(cols):
-                    if m.group(1) == "cases_case" and col in ("number", "intake_key", "received_at",
-                                                                "updated_at"):
+                    if m.group(1) == "cases_case" and col == "number":
+                        subs[pos] = "placeholder"  # unique until the real number is set
+                    elif m.group(1) == "cases_case" and col in ("intake_key", "received_at",
+                                                                  "updated_at"):
                         subs[pos] = col
                     elif col == "case_id":
                         subs[pos] = "case_id"
@@ -132,6 +134,10 @@ class Replay:
                 for pos, value in enumerate(params):
                     if value == intake_key:
                         subs[pos] = "intake_key"
+                    elif "cases_case" in sql and verb == "UPDATE" and value == case_id:
+                        subs[pos] = "case_id"
+                    elif "cases_case" in sql and verb == "UPDATE" and value == number:
+                        subs[pos] = "number"  # the number is set last, after the insert
                 if "cases_caseevent" in sql and verb == "SELECT":
                     subs = {0: "case_id"}
             role = ("sequence" if "casenumbersequence" in sql and verb == "UPDATE"
@@ -144,8 +150,9 @@ class Replay:
 
     def one(self, i: int, now) -> None:
         cur = self.cur
-        ctx = {"intake_key": f"raw-{self.binding}-{time.monotonic_ns()}-{i}", "now": now,
-               "received_at": now, "updated_at": now, "case_id": self.case_id, "number": None}
+        key = f"raw-{self.binding}-{time.monotonic_ns()}-{i}"
+        ctx = {"intake_key": key, "now": now, "received_at": now, "updated_at": now,
+               "case_id": self.case_id, "number": None, "placeholder": "~" + key[-19:]}
         for sql, params, _tx, subs, role in self.outside:
             cur.execute(sql, self._params(params, subs, ctx))
             cur.fetchall() if cur.description else None
@@ -261,7 +268,8 @@ def run(args):
     for binding in bindings:
         for writes_only in (True, False):
             name = f"raw_{'writes' if writes_only else 'all'}_{binding}"
-            replays[name] = Replay(stmts, cap_case.intake_key, cap_case.pk, C.db_url(args.db),
+            replays[name] = Replay(stmts, cap_case.intake_key, cap_case.pk, cap_case.number,
+                                   C.db_url(args.db),
                                    binding, writes_only)
     for name, rp in replays.items():
         for i in range(args.warmup):
