@@ -1,0 +1,194 @@
+"""Browser tests: the real server over a fresh demo city, driven by Debian's chromium.
+
+One server (``qinqing serve``, i.e. gunicorn) and one browser for the whole folder; a new
+browser context per role. The server gets its own data folder in a temporary directory
+(SQLite there, or a fresh PostgreSQL database beside the one DATABASE_URL names, dropped
+afterwards), is migrated, gets the demo city with 300 cases, and listens on a free
+loopback port.
+
+Without /usr/bin/chromium (or the playwright packages) the tests are skipped, except when
+the environment variable CI is set: there a missing browser is a failure.
+
+The fixtures are package-scoped, not session-scoped: Playwright's sync API keeps an event
+loop running, and Django refuses ORM calls from a thread with a running loop, so the
+browser must be gone before the other folders' database tests run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.workbench import LAUNCH_ARGS, Workbench
+
+CHROMIUM = Path("/usr/bin/chromium")
+DEMO_CASES = 300
+
+
+def _missing_browser() -> str | None:
+    if not CHROMIUM.exists():
+        return (f"{CHROMIUM} is missing: install Debian's chromium "
+                "(apt-get install -y chromium fonts-noto-cjk) to run the browser tests")
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} is not installed: pip install -e '.[test]'"
+    return None
+
+
+@pytest.fixture(scope="package")
+def browser_ready():
+    problem = _missing_browser()
+    if problem:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"CI is set and the browser tests cannot run: {problem}", pytrace=False)
+        pytest.skip(problem)
+
+
+# ------------------------------------------------------------------------------ server
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _own_database(env: dict[str, str]):
+    """SQLite: nothing to do (the file lives in the data folder). PostgreSQL: a new database
+    beside DATABASE_URL's, named after it and this process, dropped at the end."""
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        env.pop("DATABASE_URL", None)
+        yield
+        return
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    parsed = dj_database_url.parse(url)
+    name = f"{parsed['NAME']}_e2e_{os.getpid()}"[:63]
+    admin = dict(host=parsed["HOST"] or None, port=parsed["PORT"] or None,
+                 user=parsed["USER"] or None, password=parsed["PASSWORD"] or None,
+                 dbname="postgres", autocommit=True)
+    with psycopg.connect(**admin) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    from urllib.parse import urlsplit, urlunsplit
+
+    env["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path="/" + name))
+    try:
+        yield
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(name)))
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    log: Path
+    env: dict[str, str] = field(repr=False)
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _qinqing(env, *args, log: Path):
+    with log.open("a") as out:
+        out.write(f"$ qinqing {' '.join(args)}\n")
+        out.flush()
+        done = subprocess.run([sys.executable, "-m", "qinqing.cli", *args], env=env,
+                              stdout=out, stderr=subprocess.STDOUT, timeout=600)
+    if done.returncode:
+        pytest.fail(f"qinqing {' '.join(args)} failed ({done.returncode}):\n"
+                    + "\n".join(log.read_text().splitlines()[-30:]), pytrace=False)
+
+
+@pytest.fixture(scope="package")
+def server(browser_ready, tmp_path_factory):
+    """`qinqing serve` over a fresh demo database on a free loopback port."""
+    data = tmp_path_factory.mktemp("e2e-server")
+    log = data / "server.log"
+    port = _free_port()
+    env = {**os.environ, "QINQING_DATA_DIR": str(data), "QINQING_BIND": f"127.0.0.1:{port}",
+           "QINQING_WORKERS": "2", "QINQING_ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "QINQING_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "qinqing.settings"}
+    with _own_database(env):
+        _qinqing(env, "migrate", "--noinput", "-v", "0", log=log)
+        _qinqing(env, "collectstatic", "--noinput", "-v", "0", log=log)
+        _qinqing(env, "demo", "--cases", str(DEMO_CASES), log=log)
+        with log.open("a") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "qinqing.cli", "serve"], env=env,
+                                    stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        srv = Server(f"http://127.0.0.1:{port}", data, log, env)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"qinqing serve exited ({proc.returncode}):\n{srv.tail()}",
+                                pytrace=False)
+                try:
+                    with urllib.request.urlopen(srv.url + "/login/", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except (urllib.error.URLError, OSError):
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"qinqing serve did not answer in 30 s:\n{srv.tail()}",
+                                pytrace=False)
+                time.sleep(0.2)
+            yield srv
+        finally:
+            proc.terminate()  # gunicorn's master: graceful stop of its workers
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+# ------------------------------------------------------------------------------ browser
+
+@pytest.fixture(scope="package")
+def browser(browser_ready):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="package")
+def _sessions():
+    """username → Playwright storage state after signing in (each role signs in once)."""
+    return {}
+
+
+@pytest.fixture
+def wb(server, browser, _sessions):
+    """The workbench: `wb.page("dispatcher")` is a new signed-in context's page."""
+    bench = Workbench(browser, server.url, _sessions)
+    try:
+        yield bench
+    finally:
+        bench.close()
