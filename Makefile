@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install serve demo clean
+.PHONY: run test install browser serve demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,19 @@ run: install
 	$(BIN)/qinqing serve
 
 ## The whole test suite (SQLite, or the database DATABASE_URL names)
-test: install
+test: install browser
 	QINQING_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Debian's chromium and a Chinese font for the browser tests (tests/e2e). As root they are
+## installed; otherwise this says how, and the browser tests skip (under CI they fail).
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk; \
+	else \
+	  echo "make: the browser tests need Debian's chromium and a CJK font:" \
+	       "sudo apt-get install chromium fonts-noto-cjk"; \
+	fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
