@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
+
+from tests.worlds import package_world
 
 SH = ZoneInfo("Asia/Shanghai")
 LEAD = "990102-SCJG"  # the unit of demo logins 'handler' and 'leader'
@@ -37,30 +37,18 @@ REPORTER = {"name": "张三丰", "phone": "13812345678", "id_number": "110105194
 
 @pytest.fixture(scope="package")
 def _demo_city(django_db_setup, django_db_blocker):
-    from qinqing.org.demo import DEMO_PASSWORD, build_demo_organisation
-    from qinqing.org.models import Unit, User
-    from qinqing.org.services import ensure_staff
+    def build():
+        from qinqing.org.demo import DEMO_PASSWORD, build_demo_organisation
+        from qinqing.org.models import Unit, User
+        from qinqing.org.services import ensure_staff
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(
-                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-                build_demo_organisation()
-                for username, role, unit in EXTRA_STAFF:
-                    ensure_staff(username=username, full_name=username,
-                                 unit=Unit.objects.get(code=unit), role=role,
-                                 password=DEMO_PASSWORD)
-                User.objects.filter(username="dispatcher_off").update(is_active=False)
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        build_demo_organisation()
+        for username, role, unit in EXTRA_STAFF:
+            ensure_staff(username=username, full_name=username,
+                         unit=Unit.objects.get(code=unit), role=role, password=DEMO_PASSWORD)
+        User.objects.filter(username="dispatcher_off").update(is_active=False)
+
+    yield from package_world(django_db_blocker, build)
 
 
 @pytest.fixture

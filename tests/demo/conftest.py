@@ -7,9 +7,9 @@ runs in its own savepoint (pytest-django's `db`).
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
+
+from tests.worlds import package_world
 
 N_CASES = 60
 SEED = 11
@@ -17,27 +17,17 @@ SEED = 11
 
 @pytest.fixture(scope="package")
 def _demo_world(django_db_setup, django_db_blocker):
-    from qinqing.cases.demo import build_demo_cases, build_demo_catalogue
-    from qinqing.org.demo import build_demo_organisation
-
     now = timezone.now().replace(second=0, microsecond=0)
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(
-                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-                build_demo_organisation()
-                build_demo_catalogue()
-                result = build_demo_cases(N_CASES, seed=SEED, now=now)
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield {"result": result, "now": now}
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+
+    def build():
+        from qinqing.cases.demo import build_demo_cases, build_demo_catalogue
+        from qinqing.org.demo import build_demo_organisation
+
+        build_demo_organisation()
+        build_demo_catalogue()
+        return {"result": build_demo_cases(N_CASES, seed=SEED, now=now), "now": now}
+
+    yield from package_world(django_db_blocker, build)
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ and rolled back at the end; each test runs in its own savepoint.
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
+
+from tests.worlds import package_world
 
 PHONE = "13812345678"
 # Accounts the demo lacks: a county hotline agent (sees only the county's cases).
@@ -17,29 +18,17 @@ EXTRA_STAFF = [("intake_cty", "intake_agent", "990102")]
 
 @pytest.fixture(scope="package")
 def _demo_city(django_db_setup, django_db_blocker):
-    from qinqing.org.demo import DEMO_PASSWORD, build_demo_organisation
-    from qinqing.org.models import Unit
-    from qinqing.org.services import ensure_staff
+    def build():
+        from qinqing.org.demo import DEMO_PASSWORD, build_demo_organisation
+        from qinqing.org.models import Unit
+        from qinqing.org.services import ensure_staff
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(
-                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-                build_demo_organisation()
-                for username, role, unit in EXTRA_STAFF:
-                    ensure_staff(username=username, full_name=username,
-                                 unit=Unit.objects.get(code=unit), role=role,
-                                 password=DEMO_PASSWORD)
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        build_demo_organisation()
+        for username, role, unit in EXTRA_STAFF:
+            ensure_staff(username=username, full_name=username,
+                         unit=Unit.objects.get(code=unit), role=role, password=DEMO_PASSWORD)
+
+    yield from package_world(django_db_blocker, build)
 
 
 @pytest.fixture
