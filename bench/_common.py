@@ -205,6 +205,22 @@ def _cpu_busy_pct(seconds: float = 1.0) -> float | None:
         return None
 
 
+def cpu_steal_pct(seconds: float = 1.0) -> float | None:
+    """Share of CPU time the host gave to other guests over the next `seconds` (the steal
+    column of /proc/stat). On a shared virtual machine this slows every figure, ours and
+    the peer's alike, while the guest itself looks idle: it is recorded with each run."""
+    def read():
+        v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (v[7] if len(v) > 7 else 0), sum(v)
+    try:
+        s0, t0 = read()
+        time.sleep(seconds)
+        s1, t1 = read()
+        return round(100 * (s1 - s0) / max(1, t1 - t0), 1)
+    except OSError:
+        return None
+
+
 def _top_others(n: int = 3) -> list[str]:
     """The busiest other processes right now (the machine is shared)."""
     try:
@@ -237,7 +253,8 @@ def machine_meta(bench: str, argv: list[str]) -> dict:
         "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(), "mem_mb": _meminfo_mb(), "cpu": _cpu_model(),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
-        "cpu_busy_before_pct": _cpu_busy_pct(), "busiest_processes": _top_others(),
+        "cpu_busy_before_pct": _cpu_busy_pct(), "cpu_steal_before_pct": cpu_steal_pct(),
+        "busiest_processes": _top_others(),
         "python": platform.python_version(),
         "django": django.get_version(), "django_ninja": ninja_version,
         "psycopg": psycopg_version, "postgresql": pg_version(), "argv": argv,
