@@ -149,33 +149,80 @@ class UnmaskForm(forms.Form):
                              initial=_("Callback"))
 
 
-# The move → its form. Moves not listed need nothing but a click (and an optional note).
+class RejectForm(ReasonForm):
+    submit_label = _("Reject as invalid")
+    danger = True
+
+
+class SignForm(ActionForm):
+    submit_label = _("Sign for the case")
+
+
+class ReturnForm(ReasonForm):
+    submit_label = _("Return: not ours")
+    danger = True
+
+
+class ApproveExtForm(NoteForm):
+    submit_label = _("Approve extension")
+
+
+class DenyExtForm(ReasonForm):
+    submit_label = _("Refuse extension")
+    danger = True
+
+
+class SuspendForm(ReasonForm):
+    submit_label = _("Request suspension")
+
+
+class ApproveSusForm(NoteForm):
+    submit_label = _("Approve suspension")
+
+
+class DenySusForm(ReasonForm):
+    submit_label = _("Refuse suspension")
+    danger = True
+
+
+class ResumeForm(NoteForm):
+    submit_label = _("Resume")
+
+
+class ReviewForm(NoteForm):
+    submit_label = _("Accept the reply")
+
+
+class SendBackForm(ReasonForm):
+    submit_label = _("Send back to the unit")
+    danger = True
+
+
+class CloseUnratedForm(ReasonForm):
+    submit_label = _("Close unrated")
+
+
+# The move → its form on the case page. The two moves of the table not here are made
+# elsewhere: "reopen" is the callback form with "dissatisfied", "edit" belongs to intake.
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "answer": AnswerForm,
     "not_accept": NotAcceptForm,
-    "reject": type("RejectForm", (ReasonForm,), {"submit_label": _("Reject as invalid"),
-                                                 "danger": True}),
+    "reject": RejectForm,
     "merge": MergeForm,
     "dispatch": DispatchForm,
     "redispatch": RedispatchForm,
-    "sign": type("SignForm", (ActionForm,), {"submit_label": _("Sign for the case")}),
-    "return": type("ReturnForm", (ReasonForm,), {"submit_label": _("Return: not ours"),
-                                                 "danger": True}),
+    "sign": SignForm,
+    "return": ReturnForm,
     "request_extension": ExtensionForm,
-    "approve_extension": type("ApproveExtForm", (NoteForm,), {"submit_label": _("Approve extension")}),
-    "deny_extension": type("DenyExtForm", (ReasonForm,), {"submit_label": _("Refuse extension"),
-                                                          "danger": True}),
-    "request_suspension": type("SuspendForm", (ReasonForm,), {"submit_label": _("Request suspension")}),
-    "approve_suspension": type("ApproveSusForm", (NoteForm,), {"submit_label": _("Approve suspension")}),
-    "deny_suspension": type("DenySusForm", (ReasonForm,), {"submit_label": _("Refuse suspension"),
-                                                           "danger": True}),
-    "resume": type("ResumeForm", (NoteForm,), {"submit_label": _("Resume")}),
+    "approve_extension": ApproveExtForm,
+    "deny_extension": DenyExtForm,
+    "request_suspension": SuspendForm,
+    "approve_suspension": ApproveSusForm,
+    "deny_suspension": DenySusForm,
+    "resume": ResumeForm,
     "reply": ReplyForm,
-    "review": type("ReviewForm", (NoteForm,), {"submit_label": _("Accept the reply")}),
-    "send_back": type("SendBackForm", (ReasonForm,), {"submit_label": _("Send back to the unit"),
-                                                      "danger": True}),
+    "review": ReviewForm,
+    "send_back": SendBackForm,
     "callback": CallbackForm,
-    "close_unrated": type("CloseUnratedForm", (ReasonForm,), {"submit_label": _("Close unrated")}),
+    "close_unrated": CloseUnratedForm,
 }
-# Reopening is the callback form with "dissatisfied"; editing is the intake form's job.
-PAGE_MOVES = [name for name in ACTION_FORMS]
