@@ -41,6 +41,56 @@ def env_seconds(name: str, default: float) -> float:
     return value
 
 
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high} (got {raw!r})")
+    return value
+
+
+def load_sms() -> dict:
+    """The SMS settings from the environment (QINQING_SMS_*), checked together.
+
+    The backend is `file` (default: a JSON line per message in the data folder),
+    `console`, `http` (the gateway, which then needs a URL) or the dotted path of a
+    class. Raises ValueError with a one-line message, never echoing the token.
+    """
+    environ = os.environ
+    backend = (environ.get("QINQING_SMS_BACKEND") or "file").strip()
+    if backend not in {"file", "console", "http"} and not _dotted_path(backend):
+        raise ValueError(
+            f"QINQING_SMS_BACKEND must be file, console, http or a dotted class path "
+            f"(got {backend!r})"
+        )
+    url = (environ.get("QINQING_SMS_GATEWAY_URL") or "").strip()
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"QINQING_SMS_GATEWAY_URL must start with http:// or https:// "
+                         f"(got {_redact(url)!r})")
+    if backend == "http" and not url:
+        raise ValueError("QINQING_SMS_BACKEND=http needs QINQING_SMS_GATEWAY_URL")
+    timeout = env_seconds("QINQING_SMS_TIMEOUT", 10)
+    if timeout <= 0 or timeout > 120:
+        raise ValueError("QINQING_SMS_TIMEOUT must be a number of seconds above 0 and at "
+                         f"most 120 (got {environ.get('QINQING_SMS_TIMEOUT')!r})")
+    return {
+        "backend": backend,
+        "url": url,
+        "token": environ.get("QINQING_SMS_GATEWAY_TOKEN") or "",
+        "timeout": timeout,
+    }
+
+
+def _dotted_path(value: str) -> bool:
+    parts = value.split(".")
+    return len(parts) >= 2 and all(part.isidentifier() for part in parts)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -12,6 +12,11 @@ Environment variables:
   QINQING_REFDATA_TTL, QINQING_TOKEN_TTL
                            seconds another process may use cached master data or an API
                            token after it was edited or revoked; default 5, 0 = no cache
+  QINQING_SMS_BACKEND      file (default: sms-outbox.jsonl in the data folder), console,
+                           http (the gateway below) or a dotted class path
+  QINQING_SMS_GATEWAY_URL, QINQING_SMS_GATEWAY_TOKEN, QINQING_SMS_TIMEOUT
+                           the HTTP SMS gateway: URL, bearer token, seconds (default 10)
+  QINQING_SMS_MAX_ATTEMPTS attempts before a message is recorded as failed; default 8
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from qinqing.config import (
-    env_bool, env_list, env_seconds, generated_fernet_key, load_database, persistent_secret,
+    env_bool, env_int, env_list, env_seconds, generated_fernet_key, load_database, load_sms,
+    persistent_secret,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -48,6 +54,7 @@ INSTALLED_APPS = [
     "qinqing.cases",
     "qinqing.intake",
     "qinqing.supervision",
+    "qinqing.notifications",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +142,23 @@ try:
     QINQING_TOKEN_TTL = env_seconds("QINQING_TOKEN_TTL", 5)
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
+
+# SMS (qinqing.notifications.sms). Every message is recorded and sent by
+# notifications.services.deliver_due; a failed send is retried after 1, 2, 4, … minutes
+# (at most QINQING_SMS_BACKOFF_CAP apart) until QINQING_SMS_MAX_ATTEMPTS, then "failed".
+try:
+    _sms = load_sms()
+    QINQING_SMS_MAX_ATTEMPTS = env_int("QINQING_SMS_MAX_ATTEMPTS", 8, 1, 100)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+QINQING_SMS_BACKEND = _sms["backend"]
+QINQING_SMS_GATEWAY_URL = _sms["url"]
+QINQING_SMS_GATEWAY_TOKEN = _sms["token"]
+QINQING_SMS_TIMEOUT = _sms["timeout"]
+QINQING_SMS_OUTBOX = DATA_DIR / "sms-outbox.jsonl"
+QINQING_SMS_BACKOFF_BASE = 60  # seconds before the first retry
+QINQING_SMS_BACKOFF_CAP = 3600  # longest wait between two attempts
+QINQING_SMS_BATCH = 100  # messages one deliver_due call claims
 
 # Largest accepted case text and attachment.
 QINQING_MAX_CONTENT_CHARS = 5000
