@@ -191,34 +191,28 @@ def _cpu_model() -> str:
     return platform.processor() or "?"
 
 
+def cpu_shares(seconds: float = 1.0) -> tuple[float, float] | None:
+    """(busy %, steal %) of all cores over the next `seconds`, from /proc/stat.
+
+    Busy is everything but idle and iowait. Steal is the time the host gave the cores to
+    other guests: on a shared virtual machine it slows every figure, ours and the peer's
+    alike, while the guest itself looks idle, so it is recorded with each run."""
+    def read():
+        v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(v) - v[3] - v[4], (v[7] if len(v) > 7 else 0), sum(v)
+    try:
+        b0, s0, t0 = read()
+        time.sleep(seconds)
+        b1, s1, t1 = read()
+    except OSError:
+        return None
+    total = max(1, t1 - t0)
+    return round(100 * (b1 - b0) / total, 1), round(100 * (s1 - s0) / total, 1)
+
+
 def _cpu_busy_pct(seconds: float = 1.0) -> float | None:
-    """How busy all cores were over the next `seconds` (before this benchmark starts)."""
-    def read():
-        v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        return sum(v) - v[3] - v[4], sum(v)
-    try:
-        b0, t0 = read()
-        time.sleep(seconds)
-        b1, t1 = read()
-        return round(100 * (b1 - b0) / max(1, t1 - t0), 1)
-    except OSError:
-        return None
-
-
-def cpu_steal_pct(seconds: float = 1.0) -> float | None:
-    """Share of CPU time the host gave to other guests over the next `seconds` (the steal
-    column of /proc/stat). On a shared virtual machine this slows every figure, ours and
-    the peer's alike, while the guest itself looks idle: it is recorded with each run."""
-    def read():
-        v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        return (v[7] if len(v) > 7 else 0), sum(v)
-    try:
-        s0, t0 = read()
-        time.sleep(seconds)
-        s1, t1 = read()
-        return round(100 * (s1 - s0) / max(1, t1 - t0), 1)
-    except OSError:
-        return None
+    shares = cpu_shares(seconds)
+    return shares[0] if shares else None
 
 
 def _top_others(n: int = 3) -> list[str]:
@@ -253,7 +247,8 @@ def machine_meta(bench: str, argv: list[str]) -> dict:
         "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(), "mem_mb": _meminfo_mb(), "cpu": _cpu_model(),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
-        "cpu_busy_before_pct": _cpu_busy_pct(), "cpu_steal_before_pct": cpu_steal_pct(),
+        **dict(zip(("cpu_busy_before_pct", "cpu_steal_before_pct"),
+                   cpu_shares() or (None, None))),
         "busiest_processes": _top_others(),
         "python": platform.python_version(),
         "django": django.get_version(), "django_ninja": ninja_version,

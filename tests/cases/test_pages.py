@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from qinqing.cases.models import Case, CaseEvent, State, UnmaskLog
+from qinqing.cases.models import CaseEvent, State, UnmaskLog
 
 from .conftest import LEAD, OTHER
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from qinqing.cases import services as case_services
 from qinqing.cases.errors import Forbidden, InvalidInput
-from qinqing.cases.models import Case, StageClock
+from qinqing.cases.models import StageClock
 from qinqing.cases.queries import visible_cases
 from qinqing.org.models import Role, User
 
