@@ -311,3 +311,18 @@ def test_only_moves_that_can_succeed_now_are_offered(client_for, make_case, user
     assert {"approve_extension", "deny_extension"} <= set(available_moves(case, dispatcher))
     page = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
     assert 'data-action="approve_extension"' in page and 'data-action="approve_suspension"' not in page
+
+
+def test_board_totals_count_beyond_what_it_lists(client_for, make_case, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qinqing.supervision import queries
+
+    for _ in range(3):
+        make_case("handling", now=timezone.now() - timedelta(days=30))
+    monkeypatch.setattr(queries, "BOARD_LIMIT", 2)
+    page = client_for("supervisor").get("/supervision/").content.decode()
+    assert len(re.findall(r'<tr data-case=', page)) == 2
+    assert re.search(r'data-testid="total-overdue">[^<]*3<', page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from qinqing.cases.models import Stage, StageClock
@@ -22,17 +23,32 @@ class BoardRow:
     overdue: list[StageClock]
 
 
-def supervision_board(user: User, *, region: str = "", kind: str = "",
-                      now: datetime | None = None) -> list[BoardRow]:
-    """Every open stage in warning or overdue, grouped by the unit that must act."""
-    now = now or timezone.now()
+def _late_clocks(user: User, region: str, kind: str, now: datetime):
     cases = visible_cases(user)
     if region:
         cases = cases.filter(region__code=region)
     if kind:
         cases = cases.filter(kind=kind)
-    clocks = (open_clocks().filter(paused_at__isnull=True, warn_at__lte=now,
-                                   case__in=cases.values("pk"))
+    return open_clocks().filter(paused_at__isnull=True, warn_at__lte=now,
+                                case__in=cases.values("pk"))
+
+
+def late_stage_totals(user: User, *, region: str = "", kind: str = "",
+                      now: datetime | None = None) -> dict[str, int]:
+    """How many stages are overdue and in warning, counted in the database: the board
+    lists at most BOARD_LIMIT of them, and its totals must not stop there."""
+    now = now or timezone.now()
+    return _late_clocks(user, region, kind, now).aggregate(
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        warning=Count("pk", filter=Q(due_at__gte=now)))
+
+
+def supervision_board(user: User, *, region: str = "", kind: str = "",
+                      now: datetime | None = None) -> list[BoardRow]:
+    """Open stages in warning or overdue (the BOARD_LIMIT soonest due), grouped by the unit
+    that must act."""
+    now = now or timezone.now()
+    clocks = (_late_clocks(user, region, kind, now)
               .select_related("case", "case__lead_unit", "case__owner_unit", "case__region",
                               "case__category")
               .order_by("due_at")[:BOARD_LIMIT])

@@ -29,12 +29,14 @@ def _board_context(request, params):
     kind = kind if kind in Kind.values else ""
     now = timezone.now()
     rows = queries.supervision_board(request.user, region=region, kind=kind, now=now)
+    totals = queries.late_stage_totals(request.user, region=region, kind=kind, now=now)
+    listed = sum(len(r.overdue) + len(r.warning) for r in rows)
     return {
         "rows": rows, "now": now, "region": region, "kind": kind, "kinds": Kind.choices,
         "regions": Unit.objects.filter(kind__in=REGION_KINDS).order_by("path"),
         "can_remind": request.user.is_superuser or request.user.role in services.REMINDER_ROLES,
-        "totals": {"overdue": sum(len(r.overdue) for r in rows),
-                   "warning": sum(len(r.warning) for r in rows)},
+        "totals": totals, "board_limit": queries.BOARD_LIMIT,
+        "truncated": listed < totals["overdue"] + totals["warning"],
     }
 
 
