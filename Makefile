@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install browser serve demo clean
+.PHONY: run test install browser fonts serve demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,14 +15,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Set up, migrate, load the demo city (and 300 demo cases the first time), serve on :8000
-run: install
+run: install fonts
 	$(BIN)/qinqing migrate --noinput -v 0
 	$(BIN)/qinqing collectstatic --noinput -v 0
 	$(BIN)/qinqing demo --cases 300 --if-empty
 	$(BIN)/qinqing serve
 
 ## The whole test suite (SQLite, or the database DATABASE_URL names)
-test: install browser
+test: install browser fonts
 	QINQING_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Debian's chromium and a Chinese font for the browser tests (tests/e2e). As root they are
@@ -34,6 +34,17 @@ browser:
 	else \
 	  echo "make: the browser tests need Debian's chromium and a CJK font:" \
 	       "sudo apt-get install chromium fonts-noto-cjk"; \
+	fi
+
+## A Chinese font and the pango library, which PDF documents (letters, bulletins) need. As root
+## they are installed; otherwise this says how, and making a PDF says what is missing.
+fonts:
+	@if fc-list :lang=zh 2>/dev/null | grep -q . && ldconfig -p 2>/dev/null | grep -q libpangoft2; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && apt-get install -y -q fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; \
+	else \
+	  echo "make: PDF documents need a CJK font and pango:" \
+	       "sudo apt-get install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0"; \
 	fi
 
 clean:
