@@ -270,7 +270,7 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
             category = categories[rnd.randrange(len(categories))]
             buf.append("\t".join((
                 str(cid), number, code_enc[ci],
-                confidential.query_code_hash(number, codes[ci]), kind, channel, urgency, title,
+                confidential.query_code_hash(cid, codes[ci]), kind, channel, urgency, title,
                 content, enterprises[rnd.randrange(6)], "t" if anonymous else "f", state,
                 outcome, answer, satisfaction, resolved, "0", "0", "0", "f", "f",
                 _ts(received), closed_s, _ts(updated), f"{intake_id}:load-{seed}-{cid}",

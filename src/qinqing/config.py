@@ -119,6 +119,12 @@ def load_database(url: str | None, data_dir: Path) -> dict:
         return _sqlite(Path(config["NAME"]))
     if not config.get("NAME"):
         raise ValueError(f"DATABASE_URL {_redact(url)!r} names no database")
+    if env_bool("QINQING_PG_PREPARED", True):
+        # Parameters bound by the server, and a statement run five times on a connection
+        # prepared there: PostgreSQL then parses and plans the intake's and the lists'
+        # statements once per connection instead of once per request (docs/performance.md).
+        # Off (0) for a connection pooler that cannot keep prepared statements.
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     return config
 
 

@@ -2,6 +2,7 @@
 
 Environment variables:
   DATABASE_URL             database; default an SQLite file in the data folder (WAL mode)
+  QINQING_PG_PREPARED      PostgreSQL: server-side binding and prepared statements; default 1
   QINQING_DATA_DIR         data folder (SQLite file, generated keys, uploads); default ./var
   SECRET_KEY / QINQING_SECRET_KEY
                            Django's secret; when unset, one is generated once into the data

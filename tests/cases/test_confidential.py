@@ -150,3 +150,23 @@ def test_key_rotation_covers_the_kept_query_code(user, settings, fresh_keys, dem
     again = services.create_case(intake, case_data(), idempotency_key="retry-1")
     assert (again.created, again.case.pk, again.query_code) == (
         False, first.case.pk, first.query_code)
+
+
+def test_query_codes_of_older_cases_are_rehashed_by_the_migration(user, demo_org):
+    """Migration 0003: hashes that covered the number are recomputed to cover the id,
+    from each case's encrypted code; the caller's code goes on working."""
+    import importlib
+
+    from django.apps import apps
+
+    from qinqing.cases.models import Case
+
+    intake = services.create_case(user("intake"), case_data())
+    case, code = intake.case, intake.query_code
+    old = confidential.keyed_hash(f"query:{case.number}:{code}")  # the former scheme
+    Case.objects.filter(pk=case.pk).update(query_code_hash=old)
+    assert queries.public_status(case.number, code) is None
+    importlib.import_module("qinqing.cases.migrations.0003_query_code_hash_by_case_id").rehash(
+        apps, None)
+    assert queries.public_status(case.number, code) == case
+    assert queries.public_status(case.number, "WRONGCOD") is None

@@ -14,6 +14,17 @@ def test_postgres_url(tmp_path):
     config = load_database("postgres://u:p@db.example:5433/qq", tmp_path)
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["HOST"], config["PORT"]) == ("qq", "db.example", 5433)
+    # Server-side binding with prepared statements unless a pooler needs them off.
+    assert config["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("QINQING_PG_PREPARED", "0")
+    config = load_database("postgres://u:p@db.example:5433/qq", tmp_path)
+    assert "server_side_binding" not in config.get("OPTIONS", {})
+    monkeypatch.setenv("QINQING_PG_PREPARED", "perhaps")
+    with pytest.raises(ValueError, match="QINQING_PG_PREPARED"):
+        load_database("postgres://u:p@db.example:5433/qq", tmp_path)
 
 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "not a url", "postgres://u:secret@h:5432/"])

@@ -7,7 +7,7 @@ from datetime import datetime, timezone as dt_timezone
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, Schema
+from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -34,9 +34,9 @@ def create_case(request: HttpRequest, body: CaseIn,
     if body.reporter is not None:
         data["reporter"] = body.reporter.model_dump()
     intake = services.create_case(request.auth, data, idempotency_key=idempotency_key.strip())
-    return (201 if intake.created else 200), {
+    return Status(201 if intake.created else 200, {
         "number": intake.case.number, "query_code": intake.query_code,
-        "state": intake.case.state, "created": intake.created}
+        "state": intake.case.state, "created": intake.created})
 
 
 class ListParams(Schema):
@@ -160,7 +160,7 @@ def unmask(request: HttpRequest, number: str, body: UnmaskIn):
 @router.post("/cases/{number}/attachments", response={201: AttachmentOut, **ERRORS},
              summary="Attach a file (PDF, image, text, Word, Excel; at most 10 MB)")
 def attach(request: HttpRequest, number: str, file: File[UploadedFile]):
-    return 201, services.add_attachment(number, request.auth, file)
+    return Status(201, services.add_attachment(number, request.auth, file))
 
 
 @public_router.get("/track/{number}", response={200: PublicStatus, 404: ErrorOut, 422: ErrorOut},

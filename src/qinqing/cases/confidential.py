@@ -71,8 +71,11 @@ def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
-def query_code_hash(number: str, code: str) -> str:
-    return keyed_hash(f"query:{number}:{code.strip().upper()}")
+def query_code_hash(case_id: int, code: str) -> str:
+    """The keyed hash that checks a query code. It covers the case's id, so a code opens
+    only the case it was given for (the id, unlike the number, is known before the
+    intake's single statement takes the number: cases/services.py)."""
+    return keyed_hash(f"query-case:{case_id}:{code.strip().upper()}")
 
 
 def mask_phone(phone: str) -> str:

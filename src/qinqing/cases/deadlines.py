@@ -82,11 +82,19 @@ def _schedule_checked(clock: StageClock, calendar: WorkingCalendar) -> None:
 
 def start(case: Case, stage: str, policy: TimeLimitPolicy, calendar: WorkingCalendar,
           now: datetime) -> dict:
+    clock = new_clock(case, stage, policy, calendar, now)
+    clock.save()
+    return describe(clock)
+
+
+def new_clock(case: Case, stage: str, policy: TimeLimitPolicy, calendar: WorkingCalendar,
+              now: datetime) -> StageClock:
+    """A stage clock starting now, its deadline computed, not yet saved (the intake writes
+    it together with the case)."""
     clock = StageClock(case=case, stage=stage, policy=policy, limit=policy.limit_for(stage),
                        started_at=now)
     _schedule_checked(clock, calendar)
-    clock.save()
-    return describe(clock)
+    return clock
 
 
 def stop(case: Case, stages, now: datetime) -> list[dict]:

@@ -159,6 +159,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return moment, int(pk)
 
 
+# The columns list rows read (the API's CaseRow, web/case_rows.html). Reading any other
+# field of a listed case would cost a query per row: the list tests count queries.
+LIST_FIELDS = ("number", "kind", "channel", "state", "urgency", "title", "received_at",
+               "category__code", "category__name", "region__code", "region__name",
+               "region__short_name", "lead_unit__code", "lead_unit__name")
+
+
 def case_page(qs: QuerySet[Case], cursor: str | None, limit: int) -> tuple[list[Case], str | None]:
     """Newest first, by keyset: stable under inserts and fast at any depth."""
     if cursor:
@@ -166,6 +173,9 @@ def case_page(qs: QuerySet[Case], cursor: str | None, limit: int) -> tuple[list[
         qs = qs.filter(Q(received_at__lt=received) | Q(received_at=received, pk__lt=pk))
     rows = list(
         qs.select_related("category", "region", "lead_unit")
+        # Only what a list row shows: the wide columns (content, answer, the encrypted
+        # query code) are most of a case's width, and a list has no use for them.
+        .only(*LIST_FIELDS)
         .prefetch_related(Prefetch("clocks", queryset=StageClock.objects.filter(
             done_at__isnull=True).order_by("due_at"), to_attr="open_clocks"))
         .order_by("-received_at", "-id")[: limit + 1])
@@ -203,5 +213,5 @@ def public_status(number: str, query_code: str) -> Case | None:
         return None
     import hmac
 
-    expected = confidential.query_code_hash(case.number, query_code)
+    expected = confidential.query_code_hash(case.pk, query_code)
     return case if hmac.compare_digest(expected, case.query_code_hash) else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qinqing.cases import confidential, deadlines
+from qinqing.cases import confidential, deadlines, rowwrite
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import (
     ApiToken, Case, CaseEvent, CaseNumberSequence, Category, ChangeRequest, Kind, Outcome,
@@ -67,11 +68,11 @@ def create_case(actor: User | None, data: dict, *, idempotency_key: str = "",
             return existing
         raise
     try:
-        # A savepoint when the caller already has a transaction: the IntegrityError rolls
-        # back to it and the connection stays usable for the look-up below (PostgreSQL
-        # refuses every statement in an aborted transaction).
-        with transaction.atomic():
-            return _create(actor, fields, intake_key, fingerprint, now or timezone.now())
+        # All or nothing, and when the caller already has a transaction, within a
+        # savepoint: an IntegrityError rolls back to it and the connection stays usable
+        # for the look-up below (PostgreSQL refuses every statement in an aborted
+        # transaction). _create says how, per database.
+        return _create(actor, fields, intake_key, fingerprint, now or timezone.now())
     except IntegrityError:
         # A retry, or two concurrent requests with one key where the other one won.
         existing = intake_key and _existing_intake(intake_key, fingerprint)
@@ -97,56 +98,102 @@ def _fingerprint(data: dict) -> str:
 
 
 def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Intake:
-    reporter = fields.pop("reporter")
+    reporter_input = fields.pop("reporter")
     code = confidential.new_query_code()
-    # The number is taken last (_number_case): taking it locks the year's sequence row
-    # until COMMIT, and every intake waits for that lock, so it is held for two statements
-    # instead of the whole intake. Until then the row has a unique placeholder, which no
-    # other transaction can see (a post_save receiver of Case would: it must not rely on
-    # the number). Nothing written before depends on the number: the timeline event and
-    # its hash name the case by id.
-    case = Case.objects.create(
-        number=_placeholder_number(), query_code_enc=confidential.encrypt(code),
-        query_code_hash="", received_at=now, created_by=actor, intake_key=intake_key,
-        intake_fingerprint=fingerprint, **fields)
-    if reporter:
-        Reporter.objects.create(case=case, **_encrypted_reporter(reporter))
-    policy = deadlines.policy_for(case.kind, case.urgency)
-    started = [deadlines.start(case, Stage.DISPATCH, policy, current_calendar(), now)]
-    _append(case, "create", actor, now, "", State.RECEIVED, first=True, data={
-        "kind": case.kind, "channel": case.channel, "category": case.category.code,
-        "region": case.region.code, "anonymous": case.is_anonymous,
-        "clocks": {"started": started}})
-    _number_case(case, code, now)
+    case = Case(query_code_enc=confidential.encrypt(code), received_at=now, created_by=actor,
+                intake_key=intake_key, intake_fingerprint=fingerprint, **fields)
+    reporter = Reporter(case=case, **_encrypted_reporter(reporter_input)) if reporter_input else None
+    clock = deadlines.new_clock(case, Stage.DISPATCH, deadlines.policy_for(case.kind, case.urgency),
+                                current_calendar(), now)
+    event_data = {"kind": case.kind, "channel": case.channel, "category": case.category.code,
+                  "region": case.region.code, "anonymous": case.is_anonymous,
+                  "clocks": {"started": [deadlines.describe(clock)]}}
+    year = timezone.localtime(now).year
+    rows = [row for row in (reporter, clock) if row is not None]
+    if connection.vendor == "postgresql":
+        # Two round trips: a new id, then one statement that takes the number and writes
+        # the case, its reporter, its clock and its first event (see _insert_numbered).
+        case.pk = rowwrite.next_id(Case)
+        for row in rows:
+            row.case = case  # again: the foreign key was copied when the case had no id
+        case.query_code_hash = confidential.query_code_hash(case.pk, code)
+        event = _new_event(case, "create", actor, now, "", State.RECEIVED, data=event_data)
+        case.number = _insert_numbered(year, case, [*rows, event])
+    else:
+        # SQLite runs in this process: a statement costs no round trip, and its
+        # transaction holds the whole database's write lock from BEGIN anyway.
+        with transaction.atomic():
+            case.number = _next_number(year)
+            case.save(force_insert=True)
+            case.query_code_hash = confidential.query_code_hash(case.pk, code)
+            Case.objects.filter(pk=case.pk).update(query_code_hash=case.query_code_hash)
+            for row in rows:
+                row.case = case
+                row.save(force_insert=True)
+            _new_event(case, "create", actor, now, "", State.RECEIVED, data=event_data).save()
     return Intake(case, code, created=True)
 
 
-PLACEHOLDER_PREFIX = "~"  # a real number is QQ-YYYY-NNNNNN
+def _insert_numbered(year: int, case: Case, dependents: list) -> str:
+    """PostgreSQL: take the year's next number and write the case with it, and its
+    dependent rows, in one statement; returns the number.
+
+    The number comes from an UPDATE of the year's sequence row, which locks that row until
+    the transaction ends; every intake needs that lock, so it is taken by the statement
+    that also commits: outside a caller's transaction the statement is its own
+    transaction (and needs no BEGIN or COMMIT round trip); inside one it runs within a
+    savepoint. Gap-free: a statement that fails takes no number."""
+    sequence = (f"UPDATE {CaseNumberSequence._meta.db_table} SET last = last + 1 "
+                f"WHERE year = %s RETURNING last")
+    # (lpad would cut a seventh digit off: the case of a year's millionth case.)
+    number = rowwrite.Expression(
+        "(SELECT 'QQ-' || %s || '-' || CASE WHEN last < 1000000 THEN lpad(last::text, 6, '0') "
+        "ELSE last::text END FROM n)", [str(year)])
+    for attempt in range(2):
+        _ensure_sequence_row(year, known=attempt == 0)
+        try:
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                return rowwrite.insert_together(
+                    case, *dependents, before=[("n", sequence, [year])],
+                    overrides={(case, "number"): number}, returning=(case, "number"))
+        except IntegrityError as exc:
+            # No sequence row (deleted since this process saw it: a database flushed in
+            # tests) gives no number: create it and try again; anything else is real.
+            diag = getattr(exc.__cause__, "diag", None)
+            if attempt or getattr(diag, "column_name", None) != "number":
+                raise
+    raise AssertionError("unreachable")
 
 
-def _placeholder_number() -> str:
-    return PLACEHOLDER_PREFIX + secrets.token_hex(9)  # 19 of the column's 20 characters
+# Years whose number-sequence row this process has seen committed (rows are never
+# deleted in use), so that an intake does not write it again each time.
+_years_with_sequence: set[int] = set()
 
 
-def _number_case(case: Case, code: str, now: datetime) -> None:
-    """Give the case its number (and the query-code hash, which covers the number)."""
-    case.number = _next_number(timezone.localtime(now).year)
-    case.query_code_hash = confidential.query_code_hash(case.number, code)
-    Case.objects.filter(pk=case.pk).update(number=case.number,
-                                           query_code_hash=case.query_code_hash)
+def _ensure_sequence_row(year: int, *, known: bool = True) -> None:
+    if known and year in _years_with_sequence:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {CaseNumberSequence._meta.db_table} (year, last) "
+                       "VALUES (%s, 0) ON CONFLICT (year) DO NOTHING", [year])
+    transaction.on_commit(lambda: _years_with_sequence.add(year))  # not if rolled back
+
+
+def _format_number(year: int, last: int) -> str:
+    return f"QQ-{year}-{last:06d}"
 
 
 def _next_number(year: int) -> str:
+    """The year's next case number (SQLite). One atomic statement, no read-then-write
+    race; gap-free: a rolled-back intake rolls its increment back too."""
     table = CaseNumberSequence._meta.db_table
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            # One atomic statement on both SQLite and PostgreSQL: no read-then-write race.
-            # Gap-free: a rolled-back intake rolls its increment back too.
             cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",
                            [year])
             row = cursor.fetchone()
         if row:
-            return f"QQ-{year}-{row[0]:06d}"
+            return _format_number(year, row[0])
         try:
             with transaction.atomic():
                 CaseNumberSequence.objects.create(year=year, last=0)
@@ -648,20 +695,29 @@ def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
 # --------------------------------------------------------------------------- ledger
 
 def _append(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
-            to_state: str, *, reason: str = "", data: dict | None = None,
-            first: bool = False) -> CaseEvent:
-    """Append one event to the case's chain. first=True: the case was created in this
-    transaction and has no event yet, so the previous one is not looked up."""
-    last = None if first else (CaseEvent.objects.filter(case=case).order_by("-seq")
-                               .values_list("seq", "hash").first())
+            to_state: str, *, reason: str = "", data: dict | None = None) -> CaseEvent:
+    """Append one event to the case's chain (after the last one, whose hash it covers)."""
+    last = (CaseEvent.objects.filter(case=case).order_by("-seq")
+            .values_list("seq", "hash").first())
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = _new_event(case, action, actor, now, from_state, to_state, reason=reason,
+                       data=data, seq=seq, prev_hash=prev)
+    event.save()
+    return event
+
+
+def _new_event(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
+               to_state: str, *, reason: str = "", data: dict | None = None, seq: int = 1,
+               prev_hash: str = GENESIS) -> CaseEvent:
+    """An event with its hash, not yet saved. The defaults make a case's first event,
+    written without looking up a previous one (a case created in this transaction has
+    none)."""
     event = CaseEvent(case=case, seq=seq, action=action, at=now, actor=actor,
                       actor_role=actor.role if actor else "",
                       actor_unit_id=actor.unit_id if actor else None,
                       from_state=from_state, to_state=to_state, reason=reason,
-                      data=data or {}, prev_hash=prev)
+                      data=data or {}, prev_hash=prev_hash)
     event.hash = event.compute_hash()
-    event.save()
     return event
 
 

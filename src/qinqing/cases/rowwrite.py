@@ -1,0 +1,115 @@
+"""New rows written together: several INSERTs as one PostgreSQL statement.
+
+Why this exists: an intake writes four new rows (the case, its reporter, its first stage
+clock, its first timeline event) and takes the year's next case number. Through
+`Model.save()` that is five statements plus BEGIN and COMMIT, with about half a
+millisecond of ORM Python each (SQL compilation, signals, conversions) — most of an
+intake's cost (docs/performance.md). Here each row's values still come from its fields
+(what the ORM's INSERT sends: `pre_save` + `get_db_prep_save`, skipped only for plain
+values those return unchanged), but the INSERTs travel as one statement of
+data-modifying CTEs; the SQL text is built once per process and shape.
+
+Limits, on purpose:
+- New rows only, each with its primary key set where another row refers to it
+  (`next_id`); other rows get theirs from the column default (not read back).
+- `save()` overrides and `pre_save`/`post_save` signals do not run. The models written
+  this way (see `services._create`) have no receivers; `tests/cases/test_rowwrite.py`
+  fails if one is connected, so a new receiver cannot be skipped silently.
+- Foreign keys are checked by PostgreSQL at the end of the transaction (Django declares
+  them deferred), so rows of one statement may refer to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from django.db import connection, models
+from django.db.models import Model
+
+# Field types whose get_db_prep_save hands back a str, int, bool, None or an aware
+# datetime unchanged on PostgreSQL: for those values the ORM's conversion is skipped
+# (it costs more than the rest of the row). Anything else takes the ORM's path.
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
+                 models.ForeignKey, models.DateTimeField)
+_PLAIN_VALUES = (str, int, bool, type(None))
+
+
+@dataclass(frozen=True)
+class Expression:
+    """SQL that computes a column's value in the statement (with its own parameters),
+    e.g. a number taken from a row that an earlier part of the statement updated."""
+    sql: str
+    params: list
+
+
+@cache
+def _plan(model: type[Model], with_pk: bool) -> tuple:
+    fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
+    return tuple((f, f.attname, isinstance(f, _PLAIN_FIELDS) and not (
+        getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))) for f in fields)
+
+
+def _value(obj: Model, field, attname: str, plain: bool):
+    if plain:
+        value = getattr(obj, attname)
+        if type(value) in _PLAIN_VALUES or (isinstance(value, datetime)
+                                            and value.tzinfo is not None):
+            return value
+    return field.get_db_prep_save(field.pre_save(obj, True), connection)
+
+
+def insert_together(*objs: Model, before=(), overrides=None, returning=None):
+    """INSERT every object in one statement (PostgreSQL), in the order given.
+
+    before: (name, sql, params) parts that come first in the WITH list (an UPDATE …
+    RETURNING, say), which `overrides` may read. overrides: {(obj, attname): Expression}
+    for values the statement computes. returning: (obj, attname) — that column of that
+    row is returned (and set on the object); otherwise nothing is returned."""
+    assert connection.vendor == "postgresql", "data-modifying CTEs are PostgreSQL's"
+    # By identity: a row without its primary key yet cannot be hashed.
+    overrides = {(id(obj), attname): expr for (obj, attname), expr in (overrides or {}).items()}
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for name, sql, values in before:
+        parts.append(f"{name} AS ({sql})")
+        params.extend(values)
+    back = None
+    for i, obj in enumerate(objs):
+        plan = _plan(type(obj), obj.pk is not None)
+        cols, marks = [], []
+        for field, attname, plain in plan:
+            cols.append(quote(field.column))
+            expression = overrides.get((id(obj), attname))
+            if expression is not None:
+                marks.append(expression.sql)
+                params.extend(expression.params)
+            else:
+                marks.append("%s")
+                params.append(_value(obj, field, attname, plain))
+        if returning and returning[0] is obj:
+            back = (i, obj, returning[1])
+        ret = quote(obj._meta.get_field(returning[1]).column) if back and back[0] == i else "1"
+        parts.append(f"w{i} AS (INSERT INTO {quote(obj._meta.db_table)} ({', '.join(cols)}) "
+                     f"VALUES ({', '.join(marks)}) RETURNING {ret})")
+    final = f"SELECT (SELECT * FROM w{back[0]})" if back else "SELECT 1"
+    sql = "WITH " + ", ".join(parts) + " " + final
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        value = cursor.fetchone()[0]
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    if back:
+        setattr(back[1], back[2], value)
+        return value
+    return None
+
+
+def next_id(model: type[Model]) -> int:
+    """A new primary key from the model's PostgreSQL sequence (not transactional)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))",
+                       [model._meta.db_table, model._meta.pk.column])
+        return cursor.fetchone()[0]
