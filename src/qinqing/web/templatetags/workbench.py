@@ -83,6 +83,11 @@ EVENT_LABELS = {
     "attach": gettext_lazy("File attached"), "unmask": gettext_lazy("Reporter details revealed"),
     "deadline_recomputed": gettext_lazy("Deadline recomputed"),
     "remind": gettext_lazy("Reminder sent"),
+    # The escalation ladder (qinqing.supervision).
+    "warning_notice": gettext_lazy("Deadline warning sent to the unit"),
+    "reminder_letter": gettext_lazy("Reminder letter issued"),
+    "list_supervision": gettext_lazy("Listed for supervision"),
+    "unlist_supervision": gettext_lazy("Listing closed"),
 }
 
 
