@@ -5,12 +5,12 @@ once and each on the timeline; the listing closes when the case closes."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from tests.documents import SCREENSHOTS, pdf_text, render_page_png
-from tests.supervision.conftest import DUTY_PHONE, LEAD, T0
+from tests.supervision.conftest import DUTY_PHONE, LEAD, SH, T0
 
 LADDER_ACTIONS = ("warning_notice", "remind", "reminder_letter", "list_supervision")
 
@@ -224,3 +224,64 @@ def test_the_policy_switches_rungs_off(make_case, worker, at_time, field, value)
         assert actions["reminder_letter"] == 0 and actions["warning_notice"] == 1
     else:
         assert actions["warning_notice"] == 0 and actions["reminder_letter"] == 1
+
+
+def test_the_sweep_reads_only_what_crossed_since_and_audits_the_rest(make_case, worker,
+                                                                      at_time, user):
+    """After a sweep, the next one reads from its cursor on; a clock whose deadline lies
+    before the cursor without a step (here: a case registered back-dated, as an import
+    would) is still found by the rolling audit, once."""
+    from qinqing.cases.models import StageClock
+    from qinqing.supervision import ladder
+    from qinqing.supervision.models import LadderCursor
+
+    first = make_case(())
+    due = StageClock.objects.get(case=first, stage="dispatch").due_at
+    t1 = due + timedelta(hours=5)
+    with at_time(t1):
+        worker.run_once()
+    cursor = LadderCursor.objects.get(rung="reminder")
+    assert cursor.swept_to == t1 and cursor.audit_after is None
+    assert _actions(first)["remind"] == 1
+
+    # Registered later but back-dated: its deadline lies far before the cursor.
+    late = make_case((), now=T0 - timedelta(days=20))
+    old_due = StageClock.objects.get(case=late, stage="dispatch").due_at
+    assert old_due < cursor.swept_to - ladder.OVERLAP
+    t2 = t1 + timedelta(minutes=1)
+    rows = ladder.find_due("reminder", t2, t2, 10, cursor)
+    assert [r[1] for r in rows] == [late.pk]  # found by the audit slice
+    with at_time(t2):
+        worker.run_once()
+    assert _actions(late)["remind"] == 1 and _actions(first)["remind"] == 1
+    with at_time(t2 + timedelta(minutes=1)):
+        worker.run_once()
+    assert _actions(late)["remind"] == 1
+
+
+def test_the_fresh_range_is_bounded_by_the_batch_and_resumes(make_case, worker, at_time):
+    from qinqing.cases.models import StageClock
+    from qinqing.supervision import ladder
+    from qinqing.supervision.models import EscalationStep, LadderCursor
+
+    cases = [make_case((), now=T0 + timedelta(minutes=10 * i)) for i in range(5)]
+    last_due = max(StageClock.objects.get(case=c, stage="dispatch").due_at for c in cases)
+    moment = last_due + timedelta(hours=1)
+    with at_time(moment):
+        assert ladder.sweep(limit=2)["reminder"] == 2
+        cursor = LadderCursor.objects.get(rung="reminder")
+        assert cursor.swept_to < moment  # stopped at the batch's last row
+        assert ladder.sweep(limit=2)["reminder"] == 2
+        assert ladder.sweep(limit=2)["reminder"] == 1
+        assert ladder.sweep(limit=2)["reminder"] == 0
+    assert EscalationStep.objects.filter(rung="reminder").count() == 5
+
+
+def test_overdue_cutoff_counts_working_days(db):
+    from qinqing.supervision.ladder import overdue_cutoff, working_days_overdue
+
+    now = datetime(2026, 3, 9, 17, 31, tzinfo=SH)  # a Monday
+    cutoff = overdue_cutoff(2, now)
+    assert working_days_overdue(cutoff, now) >= 2
+    assert working_days_overdue(cutoff + timedelta(minutes=2), now) < 2
+    assert cutoff.astimezone(SH).date().isoformat() == "2026-03-05"  # the Thursday

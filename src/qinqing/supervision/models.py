@@ -135,6 +135,9 @@ class EscalationStep(models.Model):
     status = models.CharField(_("Status"), max_length=10, choices=StepStatus.choices,
                               default=StepStatus.QUEUED)
     due_at = models.DateTimeField(_("Stage deadline"))
+    # The stored moment the clock reached the rung (its warning time or deadline): where
+    # the sweep's cursor moves to after a full batch.
+    reached_at = models.DateTimeField(_("Reached the rung at"))
     created_at = models.DateTimeField(_("Found due at"))
     attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
     retry_at = models.DateTimeField(_("Retry at"), null=True, blank=True)
@@ -158,6 +161,17 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.clock_id} {self.rung} {self.status}"
+
+
+class LadderCursor(models.Model):
+    """How far the tick's sweep has looked, per rung (ladder.py): `swept_to` is the
+    threshold moment up to which every clock was considered, so the next sweep reads
+    only what crossed since (plus an overlap); `audit_after` is where the rolling
+    re-check of older clocks (whose deadline moved back, say) goes on next tick."""
+
+    rung = models.CharField(max_length=10, primary_key=True)
+    swept_to = models.DateTimeField(null=True, blank=True)
+    audit_after = models.DateTimeField(null=True, blank=True)
 
 
 class LetterNumberSequence(models.Model):
