@@ -107,6 +107,7 @@ class _Ranges:
     audit: QuerySet | None  # older clocks: one slice of the rolling re-check
     audit_end: datetime | None
     audit_wraps: bool  # the slice reaches the cursor: the next one starts from the oldest
+    order: str  # the column the ranges are read in order of
 
 
 def _ranges(rung: str, upper: datetime, now: datetime,
@@ -117,7 +118,10 @@ def _ranges(rung: str, upper: datetime, now: datetime,
         due = due.filter(due_at__gt=now)  # an overdue stage gets the reminder instead
     lower = cursor.swept_to - OVERLAP if cursor and cursor.swept_to else None
     if lower is None:
-        return _Ranges(due, None, None, True)
+        # The first sweep: everything up to upper. Warnings are then read in deadline
+        # order from now on: the stages in warning are the ones due soonest, whereas in
+        # warning-time order every overdue stage (warned long ago) would be read first.
+        return _Ranges(due, None, None, True, "due_at" if rung == Rung.WARNING else field)
     after = cursor.audit_after
     span = StageClock.objects.filter(done_at__isnull=True, **{f"{field}__lte": lower})
     if after:
@@ -128,7 +132,7 @@ def _ranges(rung: str, upper: datetime, now: datetime,
     audit = due.filter(**{f"{field}__lte": end})
     if after:
         audit = audit.filter(**{f"{field}__gt": after})
-    return _Ranges(due.filter(**{f"{field}__gt": lower}), audit, end, not bound)
+    return _Ranges(due.filter(**{f"{field}__gt": lower}), audit, end, not bound, field)
 
 
 def find_due(rung: str, upper: datetime, now: datetime, limit: int,
@@ -142,12 +146,11 @@ def find_due(rung: str, upper: datetime, now: datetime, limit: int,
     in turn, for clocks whose threshold moved back into it (a recomputed provisional
     deadline, a suspension ended) or that a crashed tick left. Without a cursor (the
     first tick), the fresh range is everything up to `upper`."""
-    field = threshold_field(rung)
     ranges = _ranges(rung, upper, now, cursor)
-    rows = list(ranges.fresh.order_by(field).values_list(*_FIELDS)[:limit])
+    rows = list(ranges.fresh.order_by(ranges.order).values_list(*_FIELDS)[:limit])
     if ranges.audit is not None and len(rows) < limit:
         seen = {row[0] for row in rows}
-        rows += [row for row in ranges.audit.order_by(field).values_list(*_FIELDS)
+        rows += [row for row in ranges.audit.order_by(ranges.order).values_list(*_FIELDS)
                  [:limit - len(rows)] if row[0] not in seen]
     return rows
 
@@ -165,7 +168,7 @@ def due_after_working_days(rung: str, days: int, now: datetime, limit: int,
     return find_due(rung, overdue_cutoff(days, now), now, limit, cursor)
 
 
-def _insert_steps(rung: str, clocks: QuerySet, limit: int, now: datetime,
+def _insert_steps(rung: str, clocks: QuerySet, order: str, limit: int, now: datetime,
                   status: str) -> list[int]:
     """INSERT … SELECT: one statement writes a step for each of the first `limit` clocks
     of the range (oldest first), in the database, without a round trip per row; a clock
@@ -183,7 +186,7 @@ def _insert_steps(rung: str, clocks: QuerySet, limit: int, now: datetime,
         q_blank=Value("", output_field=CharField()),
         q_done=Value(done, output_field=DateTimeField()),
         q_reached=F(field),
-    ).order_by(field).values_list("pk", "case_id", "q_rung", "q_unit", "q_status", "due_at",
+    ).order_by(order).values_list("pk", "case_id", "q_rung", "q_unit", "q_status", "due_at",
                                   "q_now", "q_zero", "q_blank", "q_done", "q_reached")[:limit])
     sql, params = rows.query.sql_with_params()
     table = EscalationStep._meta.db_table
@@ -209,13 +212,16 @@ def _sweep_rung(rung: str, upper: datetime, now: datetime, limit: int,
     cursor = LadderCursor.objects.filter(rung=rung).first()
     ranges = _ranges(rung, upper, now, cursor)
     with transaction.atomic():
-        ids = _insert_steps(rung, ranges.fresh, limit, now, status)
-        # A full batch stops at its last clock: the next tick goes on from there.
-        position = {"swept_to": upper if len(ids) < limit else _latest_reached(ids),
+        ids = _insert_steps(rung, ranges.fresh, ranges.order, limit, now, status)
+        # A full batch stops at its last clock: the next tick goes on from there (the
+        # first sweep of warnings, read in deadline order, starts over instead).
+        full = len(ids) >= limit
+        position = {"swept_to": upper if not full else (
+                        _latest_reached(ids) if ranges.order == threshold_field(rung) else None),
                     "audit_after": cursor.audit_after if cursor else None}
         room = limit - len(ids)
         if ranges.audit is not None and room > 0:
-            older = _insert_steps(rung, ranges.audit, room, now, status)
+            older = _insert_steps(rung, ranges.audit, ranges.order, room, now, status)
             if len(older) >= room:
                 position["audit_after"] = _latest_reached(older)  # go on from here
             else:
