@@ -115,10 +115,10 @@ def mark_backlog_handled(now) -> dict[str, int]:
 
 
 def explain_sweep(now) -> list[tuple[str, str]]:
-    """The SELECTs one sweep at `now` runs on the stage clocks, each with EXPLAIN
+    """The statements one sweep at `now` runs on the stage clocks, each with EXPLAIN
     (ANALYZE, BUFFERS). Captured from a real sweep inside a transaction that is rolled
-    back, then explained in another rolled-back transaction (so the plans see the same
-    rows the sweep saw)."""
+    back, then explained (and so executed) in another rolled-back transaction: the plans
+    see the same rows the sweep saw, and nothing is kept."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
@@ -127,8 +127,9 @@ def explain_sweep(now) -> list[tuple[str, str]]:
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
         ladder.sweep(now=now)
         transaction.set_rollback(True)
+    # The reads that bound the audit slices (SELECT) and the step writes (INSERT … SELECT).
     selects = [q["sql"] for q in captured.captured_queries
-               if q["sql"].startswith("SELECT") and "cases_stageclock" in q["sql"]]
+               if q["sql"].startswith(("SELECT", "INSERT")) and "cases_stageclock" in q["sql"]]
     plans = []
     with transaction.atomic(), connection.cursor() as cur:
         for sql in selects:
