@@ -134,6 +134,11 @@ def test_the_letter_pdf_is_served_to_who_may_see_the_case(make_case, worker, at_
     assert signed_in("handler2").get(f"/supervision/letters/{letter.pk}/").status_code == 404
     page = signed_in("handler").get(f"/cases/{case.number}/").content.decode()
     assert letter.number in page
+    # The history says what the ladder did: the letter and its number, automatic.
+    history = page[page.index('class="timeline"'):]
+    for action in ("remind", "reminder_letter"):  # found overdue: no warning first
+        assert f'data-event="{action}"' in history
+    assert letter.number in history and "由督办程序自动发出" in history
 
 
 def test_the_duty_phone_is_stored_encrypted_and_shown_masked(city, admin_client):

@@ -126,6 +126,14 @@ def event_details(event):
         "reminded": [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values
                       else c.get("stage"), "due": _parse(c.get("due")), "overdue": c.get("overdue")}
                      for c in data.get("stages", []) if isinstance(c, dict)],
+        # The escalation ladder's events (qinqing.supervision).
+        "letter": data.get("letter") if event.action == "reminder_letter" else "",
+        "letter_days": data.get("days_overdue"),
+        "listed_until": _parse(data.get("deadline")) if event.action == "list_supervision"
+        else None,
+        "warned": {"stage": Stage(data["stage"]).label, "due": _parse(data.get("due"))}
+        if event.action == "warning_notice" and data.get("stage") in Stage.values else None,
+        "automatic": data.get("automatic") is True,
     }
 
 
