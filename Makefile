@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Set up, migrate, load the demo city (and 300 demo cases the first time), serve on :8000
+## with one background worker beside the server (Ctrl+C stops both)
 run: install fonts
 	$(BIN)/qinqing migrate --noinput -v 0
 	$(BIN)/qinqing collectstatic --noinput -v 0
 	$(BIN)/qinqing demo --cases 300 --if-empty
-	$(BIN)/qinqing serve
+	$(BIN)/qinqing serve --with-worker
 
 ## The whole test suite (SQLite, or the database DATABASE_URL names)
 test: install browser fonts

@@ -18,6 +18,12 @@ Environment variables:
   QINQING_SMS_GATEWAY_URL, QINQING_SMS_GATEWAY_TOKEN, QINQING_SMS_TIMEOUT
                            the HTTP SMS gateway: URL, bearer token, seconds (default 10)
   QINQING_SMS_MAX_ATTEMPTS attempts before a message is recorded as failed; default 8
+  QINQING_TICK_SECONDS     how often the worker's periodic tick runs (the escalation
+                           ladder, SMS delivery); default 60
+  QINQING_WORKER_LEASE     seconds without a heartbeat after which a worker counts as dead
+                           and its running job is run again; default 60
+  QINQING_LADDER_BATCH     ladder steps one tick takes on per rung; default 2000
+  QINQING_LADDER_JOB_SIZE  ladder steps per background job; default 50
 """
 
 from __future__ import annotations
@@ -56,6 +62,9 @@ INSTALLED_APPS = [
     "qinqing.intake",
     "qinqing.supervision",
     "qinqing.notifications",
+    "qinqing.background",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qinqing.worktime.context_processors.calendar_warnings",
                 "qinqing.web.context_processors.navigation",
+                "qinqing.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -160,6 +170,22 @@ QINQING_SMS_OUTBOX = DATA_DIR / "sms-outbox.jsonl"
 QINQING_SMS_BACKOFF_BASE = 60  # seconds before the first retry
 QINQING_SMS_BACKOFF_CAP = 3600  # longest wait between two attempts
 QINQING_SMS_BATCH = 100  # messages one deliver_due call claims
+
+# Background work (qinqing.background): Django's task API (the django-tasks backport) with
+# its database backend, run by `qinqing worker`, which also runs the periodic tick.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+try:
+    QINQING_TICK_SECONDS = env_int("QINQING_TICK_SECONDS", 60, 1, 3600)
+    QINQING_WORKER_LEASE = env_int("QINQING_WORKER_LEASE", 60, 2, 3600)
+    QINQING_LADDER_BATCH = env_int("QINQING_LADDER_BATCH", 2000, 1, 100_000)
+    QINQING_LADDER_JOB_SIZE = env_int("QINQING_LADDER_JOB_SIZE", 50, 1, 1000)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# A job whose worker died this many times is failed instead of run again (a job that
+# kills its worker every time must not take the pool down for ever).
+QINQING_TASK_MAX_CRASHES = 3
+# Finished job records are kept this many days, then pruned by the tick.
+QINQING_TASK_RESULT_DAYS = 7
 
 # Largest accepted case text and attachment.
 QINQING_MAX_CONTENT_CHARS = 5000

@@ -10,5 +10,7 @@ urlpatterns = [
     path("cases/", include("qinqing.cases.urls")),
     path("intake/", include("qinqing.intake.urls")),
     path("supervision/", include("qinqing.supervision.urls")),
+    path("notifications/", include("qinqing.notifications.urls")),
+    path("public/", include("qinqing.supervision.public_urls")),
     path("", include("qinqing.web.urls")),
 ]

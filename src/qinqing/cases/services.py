@@ -692,6 +692,37 @@ def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
     return attachment
 
 
+def file_document(case: Case, name: str, body: bytes, content_type: str, *,
+                  actor: User | None = None, now: datetime | None = None) -> "Attachment":
+    """File a document the platform generated (a reminder letter, …) on a case.
+
+    For other apps' services, inside their own transaction with the case row locked
+    (they append the timeline event that says why, with `record_event`). Unlike
+    `add_attachment` there is no upload to check and no role: the caller is the system."""
+    from django.core.files.base import ContentFile
+
+    from qinqing.cases.models import Attachment
+
+    if content_type not in ATTACHMENT_TYPES:
+        raise ValueError(f"unsupported document type {content_type!r}")
+    digest = hashlib.sha256(body).hexdigest()
+    attachment = Attachment(case=case, name=name[-200:], content_type=content_type,
+                            size=len(body), sha256=digest, uploaded_by=actor,
+                            uploaded_at=now or timezone.now())
+    attachment.file.save(f"file{ATTACHMENT_TYPES[content_type]}", ContentFile(body), save=False)
+    attachment.save()
+    return attachment
+
+
+def record_event(case: Case, action: str, actor: User | None, now: datetime, *,
+                 reason: str = "", data: dict | None = None) -> CaseEvent:
+    """Append an event that does not change the case's state (a reminder, a letter, a
+    listing) to its timeline. For other apps' services, inside their transaction with the
+    case row locked (`SELECT … FOR UPDATE`), so two events never race for one seq."""
+    return _append(case, action, actor, now, case.state, case.state, reason=reason,
+                   data=data)
+
+
 # --------------------------------------------------------------------------- ledger
 
 def _append(case: Case, action: str, actor: User | None, now: datetime, from_state: str,

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SupervisionConfig(AppConfig):
     name = "qinqing.supervision"
     verbose_name = _("Supervision")
+
+    def ready(self):
+        from qinqing.supervision import signals  # noqa: F401  (registers the receiver)

@@ -12,6 +12,7 @@ from qinqing.cases.models import Stage, StageClock
 from qinqing.cases.queries import visible_cases
 from qinqing.cases.queues import open_clocks
 from qinqing.org.models import Unit, User
+from qinqing.supervision.models import Listing, ReminderLetter
 
 BOARD_LIMIT = 1000
 
@@ -61,3 +62,51 @@ def supervision_board(user: User, *, region: str = "", kind: str = "",
         (row.overdue if clock.due_at < now else row.warning).append(clock)
     return sorted(groups.values(), key=lambda r: (-len(r.overdue), -len(r.warning),
                                                   r.unit.path if r.unit else ""))
+
+
+# ------------------------------------------------------------- listed supervision
+
+PUBLIC_PAGE = 50
+
+
+@dataclass
+class PublicListing:
+    """What the public list shows of a listed case: nothing about who filed it, the
+    enterprise or the matter's text — the number, category, region, unit and dates."""
+
+    number: str
+    category: str
+    region: str
+    unit: str
+    listed_at: datetime
+    deadline: datetime
+    state: str  # "listed", "overdue" (open past its deadline) or "closed"
+    closed_at: datetime | None
+
+
+def public_listings(*, before: int | None = None, now: datetime | None = None,
+                    size: int = PUBLIC_PAGE) -> tuple[list[PublicListing], int | None]:
+    """Listed cases, newest first, anonymised; keyset pages on id."""
+    now = now or timezone.now()
+    qs = Listing.objects.select_related("case__category", "case__region", "unit")
+    if before:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs.order_by("-pk")[:size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    items = [PublicListing(
+        number=r.case.number, category=r.case.category.name,
+        region=r.case.region.short_name or r.case.region.name,
+        unit=(r.unit.name if r.unit else ""), listed_at=r.listed_at, deadline=r.deadline,
+        state="closed" if r.closed_at else ("overdue" if r.deadline < now else "listed"),
+        closed_at=r.closed_at) for r in rows]
+    return items, (rows[-1].pk if more and rows else None)
+
+
+def case_supervision(case) -> dict:
+    """The case page's supervision panel: its listings and reminder letters."""
+    return {
+        "listing": Listing.objects.filter(case=case, closed_at__isnull=True).first(),
+        "letters": list(ReminderLetter.objects.filter(case=case).select_related("attachment")
+                        .order_by("issued_at")),
+    }

@@ -1,18 +1,41 @@
-"""Writes of supervision: reminders (催办) to the units behind late stages."""
+"""Writes of supervision: reminders (催办) to the units behind late stages, the steps of
+the escalation ladder (warning notice, automatic reminder, reminder letter, listing), and
+listed supervision (挂牌督办).
+
+Each ladder step is done by `apply_step` in one transaction that locks the step row and
+then the case row, appends the step's one timeline event, notifies the unit in the app
+(event key `ladder:<step>`, unique per person) and queues its SMS (event key
+`ladder:<step>:sms`, unique), and marks the step done. A step found no longer queued is
+left alone, so a job that runs twice (its worker died, a slow worker's lease ran out)
+changes nothing the second time.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import date, datetime, timedelta
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qinqing.cases import services as case_services
-from qinqing.cases.errors import Forbidden, InvalidInput
-from qinqing.cases.models import StageClock
+from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
+from qinqing.cases.models import Case, Stage, StageClock, State
 from qinqing.cases.queries import visible_cases
-from qinqing.org.models import Role, User
+from qinqing.notifications import services as notify
+from qinqing.notifications.models import Kind
+from qinqing.org.models import Role, Unit, User
+from qinqing.supervision.models import (
+    DutyPhone, EscalationPolicy, EscalationStep, LetterNumberSequence, Listing,
+    ReminderLetter, Rung, StepStatus,
+)
+from qinqing.worktime.calendar import compute_deadline
+from qinqing.worktime.limits import parse_limit
+from qinqing.worktime.queries import current_calendar
+
+log = logging.getLogger(__name__)
 
 REMINDER_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER})
 MAX_BATCH = 200
@@ -59,3 +82,273 @@ def send_reminders(numbers: list[str], actor: User, note: str = "",
                                        "overdue": c.due_at < now} for c in clocks]})
             reminded.append(case.number)
     return reminded
+
+
+# ------------------------------------------------------------- the ladder's steps
+
+def apply_step(step_id: int, now: datetime | None = None) -> str:
+    """Do one queued escalation step; return what happened ("done", "skipped", "retry",
+    "failed", or "already" when it was no longer queued). Never raises for a step that
+    fails: the failure is recorded and the step retried by a later tick."""
+    from qinqing.supervision import ladder
+
+    now = now or timezone.now()
+    try:
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            step = (EscalationStep.objects.select_for_update(of=("self",))
+                    .select_related("unit").filter(pk=step_id).first())
+            if step is None or step.status != StepStatus.QUEUED:
+                return "already"
+            case = Case.objects.select_for_update(of=("self",)).select_related(
+                "category", "region").get(pk=step.case_id)
+            clock = StageClock.objects.get(pk=step.clock_id)
+            if clock.done_at is not None or clock.paused_at is not None or (
+                    clock.warn_at > now):
+                # The unit finished (or the stage was suspended or extended) before the job
+                # ran: nothing to say. Deleted, so a later deadline can still reach it.
+                step.delete()
+                return "skipped"
+            unit = step.unit
+            policy = EscalationPolicy.current()
+            event = _STEP_HANDLERS[step.rung](step, case, clock, unit, policy, now)
+            if event is None:
+                step.delete()
+                return "skipped"
+            step.status, step.done_at, step.event = StepStatus.DONE, now, event
+            step.attempts += 1
+            step.save(update_fields=["status", "done_at", "event", "attempts"])
+        return "done"
+    except Exception as exc:  # noqa: BLE001 - recorded and retried, never a crash
+        log.exception("escalation step %s failed", step_id)
+        error = (str(exc) or exc.__class__.__name__).splitlines()[0][:500]
+        return _record_step_failure(step_id, error, now, ladder.MAX_STEP_ATTEMPTS)
+
+
+def _record_step_failure(step_id: int, error: str, now: datetime, max_attempts: int) -> str:
+    step = EscalationStep.objects.filter(pk=step_id, status=StepStatus.QUEUED).first()
+    if step is None:
+        return "already"
+    attempts = step.attempts + 1
+    final = attempts >= max_attempts
+    EscalationStep.objects.filter(pk=step_id, status=StepStatus.QUEUED).update(
+        attempts=attempts, last_error=error,
+        status=StepStatus.FAILED if final else StepStatus.RETRY,
+        retry_at=None if final else now + timedelta(minutes=2 ** attempts))
+    return "failed" if final else "retry"
+
+
+def _stage_label(stage: str) -> str:
+    return str(Stage(stage).label)
+
+
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _tell_unit(step_key: str, unit: Unit | None, case: Case, kind: str, title: str,
+               sms: str, policy: EscalationPolicy, now: datetime) -> None:
+    """In-app notices to the unit's active members and, if the policy says so and the unit
+    has a duty phone, one SMS: each at most once for this step (their event keys)."""
+    if unit is None:
+        return
+    notify.notify_unit(unit, title, kind=kind, case=case, event_key=step_key, now=now)
+    if not policy.send_sms:
+        return
+    duty = DutyPhone.objects.filter(unit=unit, is_active=True).first()
+    if duty is not None and duty.phone:
+        notify.queue_sms(duty.phone, f"【亲清】{sms}", f"{step_key}:sms", now=now)
+
+
+def _warning(step, case, clock, unit, policy, now):
+    event = case_services.record_event(case, "warning_notice", None, now, data={
+        "stage": clock.stage, "due": clock.due_at.isoformat(), "unit": unit and unit.code,
+        "step": step.pk})
+    stage, due = _stage_label(clock.stage), _local(clock.due_at)
+    _tell_unit(f"ladder:{step.pk}", unit, case, Kind.STAGE_WARNING,
+               _("%(number)s: the %(stage)s stage is due at %(due)s") % {
+                   "number": case.number, "stage": stage, "due": due},
+               _("Case %(number)s: the %(stage)s stage is due at %(due)s. Please act in "
+                 "time.") % {"number": case.number, "stage": stage, "due": due},
+               policy, now)
+    return event
+
+
+def _reminder(step, case, clock, unit, policy, now):
+    # The same action as a supervisor's bulk reminder, marked automatic.
+    event = case_services.record_event(case, "remind", None, now, data={
+        "automatic": True, "unit": unit and unit.code, "step": step.pk,
+        "stages": [{"stage": clock.stage, "due": clock.due_at.isoformat(), "overdue": True}]})
+    stage, due = _stage_label(clock.stage), _local(clock.due_at)
+    _tell_unit(f"ladder:{step.pk}", unit, case, Kind.REMINDER,
+               _("Reminder: %(number)s, %(stage)s stage overdue since %(due)s") % {
+                   "number": case.number, "stage": stage, "due": due},
+               _("Reminder: case %(number)s, %(stage)s stage, was due at %(due)s and is "
+                 "overdue. Please handle it at once.") % {
+                   "number": case.number, "stage": stage, "due": due},
+               policy, now)
+    return event
+
+
+def _letter(step, case, clock, unit, policy, now):
+    from qinqing.supervision import letters
+    from qinqing.supervision.ladder import working_days_overdue
+
+    if unit is None:
+        return None
+    days = working_days_overdue(clock.due_at, now)
+    year = timezone.localtime(now).year
+    seq = _next_letter_seq(year)
+    number = letters.letter_number(policy.letter_prefix, year, seq)
+    pdf = letters.render_letter(number=number, policy=policy, case=case, clock=clock,
+                                unit=unit, days_overdue=days, issued_at=now)
+    attachment = case_services.file_document(
+        case, f"{policy.letter_title}-{number}.pdf", pdf, "application/pdf", now=now)
+    letter = ReminderLetter.objects.create(
+        case=case, step=step, unit=unit, year=year, seq=seq, number=number,
+        title=policy.letter_title, stage=clock.stage, due_at=clock.due_at,
+        days_overdue=days, issued_at=now, attachment=attachment)
+    event = case_services.record_event(case, "reminder_letter", None, now, data={
+        "letter": letter.number, "title": letter.title, "attachment": attachment.pk,
+        "unit": unit.code, "stage": clock.stage, "due": clock.due_at.isoformat(),
+        "days_overdue": days, "step": step.pk})
+    _tell_unit(f"ladder:{step.pk}", unit, case, Kind.LETTER,
+               _("%(title)s %(letter)s about %(number)s") % {
+                   "title": letter.title, "letter": number, "number": case.number},
+               _("%(title)s %(letter)s: case %(number)s is %(days)s working days overdue. "
+                 "See the letter on the case.") % {
+                   "title": letter.title, "letter": number, "number": case.number,
+                   "days": days},
+               policy, now)
+    return event
+
+
+def _listing(step, case, clock, unit, policy, now):
+    from qinqing.supervision.ladder import working_days_overdue
+
+    if Listing.objects.filter(case=case, closed_at__isnull=True).exists():
+        return None  # already listed by a supervisor
+    days = working_days_overdue(clock.due_at, now)
+    _listing_row, event = _list(case, unit, None, now, listing_deadline(now, policy), automatic=True,
+                    reason=_("%(stage)s stage %(days)s working days overdue: listed under the "
+                             "escalation policy.") % {"stage": _stage_label(clock.stage),
+                                                      "days": days}, policy=policy,
+                    step_key=f"ladder:{step.pk}")
+    return event
+
+
+_STEP_HANDLERS = {Rung.WARNING: _warning, Rung.REMINDER: _reminder, Rung.LETTER: _letter,
+                  Rung.LISTING: _listing}
+
+
+def _next_letter_seq(year: int) -> int:
+    """The next letter number of the year: one UPDATE … RETURNING on the year's row (as
+    case numbers: atomic, and a rolled-back letter rolls its number back, so no gaps)."""
+    table = LetterNumberSequence._meta.db_table
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",
+                           [year])
+            row = cursor.fetchone()
+        if row:
+            return row[0]
+        try:
+            with transaction.atomic():
+                LetterNumberSequence.objects.create(year=year, last=0)
+        except IntegrityError:
+            pass  # created meanwhile by a concurrent letter
+    raise RuntimeError("could not allocate a letter number")
+
+
+# ------------------------------------------------------------- listed supervision
+
+LISTING_ROLES = frozenset({Role.SUPERVISOR})
+
+
+def listing_deadline(now: datetime, policy: EscalationPolicy) -> datetime:
+    calendar = current_calendar()
+    return compute_deadline(calendar, now, parse_limit(f"{policy.listing_days}d")).due
+
+
+def responsible_unit(case: Case) -> Unit | None:
+    """Who a listing is addressed to: the unit of the case's open stage (lead unit for
+    sign and resolve, the hotline otherwise), or the lead unit."""
+    from qinqing.supervision.ladder import unit_id_for
+
+    clock = (StageClock.objects.filter(case=case, done_at__isnull=True)
+             .order_by("due_at").values_list("stage", flat=True).first())
+    unit_id = (unit_id_for(clock, case.lead_unit_id, case.owner_unit_id) if clock
+               else case.lead_unit_id or case.owner_unit_id)
+    return Unit.objects.filter(pk=unit_id).first() if unit_id else None
+
+
+def list_case(number: str, actor: User, *, deadline: date | None = None, reason: str = "",
+              now: datetime | None = None) -> Listing:
+    """A supervisor lists a case for supervision (挂牌督办) with its own deadline (a date:
+    the end of that day's office hours; default: the policy's working days from now)."""
+    if not actor.is_active or actor.role not in LISTING_ROLES:
+        raise Forbidden(_("Your role may not list cases for supervision."))
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    errors = {}
+    if len(reason) > 500:
+        errors["reason"] = _("At most %(n)s characters.") % {"n": 500}
+    today = timezone.localtime(now).date()
+    if deadline is not None and not today <= deadline <= today + timedelta(days=366):
+        errors["deadline"] = _("Choose a date from today to a year from now.")
+    if errors:
+        raise InvalidInput(_("Some fields need correcting."), fields=errors)
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        case = (visible_cases(actor).select_for_update(of=("self",))
+                .filter(number=str(number).strip().upper()).first())
+        if case is None:
+            raise NotFound(_("No case %(number)s.") % {"number": number})
+        if case.state == State.CLOSED:
+            raise NotAllowedInState(_("A closed case cannot be listed."), code="closed")
+        if Listing.objects.filter(case=case, closed_at__isnull=True).exists():
+            raise NotAllowedInState(_("The case is already listed for supervision."),
+                                    code="already_listed")
+        policy = EscalationPolicy.current()
+        if deadline is None:
+            due = listing_deadline(now, policy)
+        else:
+            end = current_calendar().office_hours.day_end
+            due = timezone.make_aware(datetime.combine(deadline, end))
+        listing, _event = _list(case, responsible_unit(case), actor, now, due,
+                                automatic=False, reason=reason, policy=policy, step_key="")
+        return listing
+
+
+def _list(case, unit, actor, now, deadline, *, automatic, reason, policy, step_key):
+    """Create the listing, its timeline event and its notices; returns both rows."""
+    try:
+        with transaction.atomic():  # the unique open listing decides a race
+            listing = Listing.objects.create(case=case, unit=unit, listed_at=now,
+                                             listed_by=actor, automatic=automatic,
+                                             reason=reason, deadline=deadline)
+    except IntegrityError:
+        raise NotAllowedInState(_("The case is already listed for supervision."),
+                                code="already_listed") from None
+    event = case_services.record_event(case, "list_supervision", actor, now,
+                                                reason=reason, data={
+        "listing": listing.pk, "unit": unit and unit.code, "automatic": automatic,
+        "deadline": deadline.isoformat()})
+    key = step_key or f"listing:{listing.pk}"
+    _tell_unit(key, unit, case, Kind.LISTED,
+               _("%(number)s is listed for supervision until %(deadline)s") % {
+                   "number": case.number, "deadline": _local(deadline)},
+               _("Case %(number)s is listed for supervision (挂牌督办). Deadline: "
+                 "%(deadline)s.") % {"number": case.number, "deadline": _local(deadline)},
+               policy, now)
+    return listing, event
+
+
+def close_listings(case: Case, now: datetime, event_action: str = "") -> int:
+    """Close the case's open listing (the case closed); one `unlist_supervision` event.
+    Runs inside the transaction that closed the case (signals.py)."""
+    listing = Listing.objects.filter(case=case, closed_at__isnull=True).first()
+    if listing is None:
+        return 0
+    Listing.objects.filter(pk=listing.pk, closed_at__isnull=True).update(closed_at=now)
+    case_services.record_event(case, "unlist_supervision", None, now, data={
+        "listing": listing.pk, "because": event_action or "closed"})
+    return 1

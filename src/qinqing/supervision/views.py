@@ -1,11 +1,14 @@
-"""The supervisor's pages: the board of late stages, and bulk reminders from it."""
+"""The supervisor's pages: the board of late stages, bulk reminders from it, listing a
+case for supervision, reminder letters; and the public list of listed cases."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +18,9 @@ from django.views.decorators.http import require_POST
 from qinqing.cases.errors import CaseError
 from qinqing.cases.models import Kind
 from qinqing.org.models import REGION_KINDS, Role, Unit
+from qinqing.cases.queries import visible_cases
 from qinqing.supervision import queries, services
+from qinqing.supervision.models import ReminderLetter
 
 BOARD_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.DISCIPLINE_INSPECTOR,
                          Role.ANALYST, Role.ADMINISTRATOR})
@@ -65,3 +70,46 @@ def remind(request):
                          % {"n": skipped})
     # Back to the board as it was filtered.
     return redirect(f"{reverse('supervision:board')}?{request.POST.get('back', '')}")
+
+
+@login_required
+@require_POST
+def list_case(request, number):
+    raw = request.POST.get("deadline", "").strip()
+    deadline = parse_date(raw) if raw else None
+    back = reverse("cases:detail", args=[number])
+    if raw and deadline is None:
+        messages.error(request, _("Enter the deadline as a date (YYYY-MM-DD)."))
+        return redirect(back)
+    try:
+        listing = services.list_case(number, request.user, deadline=deadline,
+                                     reason=request.POST.get("reason", ""))
+    except CaseError as exc:
+        messages.error(request, " ".join(exc.fields.values()) or exc.message)
+        return redirect(back)
+    messages.success(request, _("Listed for supervision until %(deadline)s.") % {
+        "deadline": timezone.localtime(listing.deadline).strftime("%Y-%m-%d %H:%M")})
+    return redirect(back)
+
+
+@login_required
+def letter_pdf(request, pk):
+    letter = (ReminderLetter.objects.select_related("attachment", "case")
+              .filter(pk=pk, case__in=visible_cases(request.user)).first())
+    if letter is None:
+        raise Http404
+    return FileResponse(letter.attachment.file.open("rb"), content_type="application/pdf",
+                        filename=letter.attachment.name)
+
+
+def public_listed(request):
+    """No login: listed cases as the public may see them (anonymised)."""
+    try:
+        before = int(request.GET.get("before", "") or 0) or None
+    except ValueError:
+        before = None
+    if before is not None and not 0 < before < 2**62:
+        before = None
+    items, next_before = queries.public_listings(before=before)
+    return render(request, "supervision/public_listed.html",
+                  {"items": items, "next_before": next_before})

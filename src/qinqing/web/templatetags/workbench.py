@@ -83,6 +83,11 @@ EVENT_LABELS = {
     "attach": gettext_lazy("File attached"), "unmask": gettext_lazy("Reporter details revealed"),
     "deadline_recomputed": gettext_lazy("Deadline recomputed"),
     "remind": gettext_lazy("Reminder sent"),
+    # The escalation ladder (qinqing.supervision).
+    "warning_notice": gettext_lazy("Deadline warning sent to the unit"),
+    "reminder_letter": gettext_lazy("Reminder letter issued"),
+    "list_supervision": gettext_lazy("Listed for supervision"),
+    "unlist_supervision": gettext_lazy("Listing closed"),
 }
 
 
@@ -121,6 +126,14 @@ def event_details(event):
         "reminded": [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values
                       else c.get("stage"), "due": _parse(c.get("due")), "overdue": c.get("overdue")}
                      for c in data.get("stages", []) if isinstance(c, dict)],
+        # The escalation ladder's events (qinqing.supervision).
+        "letter": data.get("letter") if event.action == "reminder_letter" else "",
+        "letter_days": data.get("days_overdue"),
+        "listed_until": _parse(data.get("deadline")) if event.action == "list_supervision"
+        else None,
+        "warned": {"stage": Stage(data["stage"]).label, "due": _parse(data.get("due"))}
+        if event.action == "warning_notice" and data.get("stage") in Stage.values else None,
+        "automatic": data.get("automatic") is True,
     }
 
 

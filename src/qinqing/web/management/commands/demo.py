@@ -46,6 +46,13 @@ class Command(BaseCommand):
             self.stdout.write("demo cases: cases exist already, none added (--if-empty).")
         else:
             self.stdout.write(self._cases_line(cases, seed, build_demo_cases))
+            if cases:
+                from qinqing.supervision.demo import escalate_demo
+
+                result = escalate_demo()
+                self.stdout.write(
+                    "demo supervision: the escalation ladder ran once over the cases ("
+                    + ", ".join(f"{k} {v}" for k, v in result.items()) + ").")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
