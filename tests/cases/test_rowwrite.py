@@ -19,12 +19,29 @@ WRITTEN_TOGETHER = (Case, Reporter, StageClock, CaseEvent)
 
 
 @pytest.mark.parametrize("model", WRITTEN_TOGETHER, ids=lambda m: m.__name__)
-@pytest.mark.parametrize("signal", ["pre_save", "post_save"])
-def test_no_receiver_would_be_skipped(model, signal):
-    receivers = getattr(signals, signal)._live_receivers(model)
-    assert not any(receivers), (
-        f"a {signal} receiver is connected for {model.__name__}, which the intake writes "
-        "with cases.rowwrite (no signals): call it from services._create instead")
+def test_no_pre_save_receiver_would_be_skipped(model):
+    assert not any(signals.pre_save._live_receivers(model)), (
+        f"a pre_save receiver is connected for {model.__name__}, which the intake writes "
+        "with cases.rowwrite (no pre_save): do that work in services._create instead")
+
+
+def test_post_save_is_sent_for_every_row_in_order(demo_org, user):
+    seen = []
+
+    def record(sender, instance, created, **kwargs):
+        seen.append((sender.__name__, created, instance.pk is not None or sender is not Case))
+
+    for model in WRITTEN_TOGETHER:
+        signals.post_save.connect(record, sender=model, dispatch_uid=f"test:{model.__name__}")
+    try:
+        services.create_case(user("intake"), {
+            "kind": "complaint", "channel": "hotline", "category": "SPFW-01",
+            "content": "窗口办理营业执照超时", "reporter": REPORTER})
+    finally:
+        for model in WRITTEN_TOGETHER:
+            signals.post_save.disconnect(sender=model, dispatch_uid=f"test:{model.__name__}")
+    assert seen == [("Case", True, True), ("Reporter", True, True),
+                    ("StageClock", True, True), ("CaseEvent", True, True)]
 
 
 def _fields(obj) -> dict:

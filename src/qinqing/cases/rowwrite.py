@@ -12,9 +12,11 @@ data-modifying CTEs; the SQL text is built once per process and shape.
 Limits, on purpose:
 - New rows only, each with its primary key set where another row refers to it
   (`next_id`); other rows get theirs from the column default (not read back).
-- `save()` overrides and `pre_save`/`post_save` signals do not run. The models written
-  this way (see `services._create`) have no receivers; `tests/cases/test_rowwrite.py`
-  fails if one is connected, so a new receiver cannot be skipped silently.
+- `save()` overrides and `pre_save` receivers do not run (a pre_save receiver could
+  change a row before it is written; `tests/cases/test_rowwrite.py` fails if one is
+  connected to a model written here). `post_save` is sent for every row after the
+  statement, in the order given, as `save()` would (other apps react to a new timeline
+  event that way: supervision, insights).
 - Foreign keys are checked by PostgreSQL at the end of the transaction (Django declares
   them deferred), so rows of one statement may refer to each other.
 """
@@ -27,6 +29,7 @@ from functools import cache
 
 from django.db import connection, models
 from django.db.models import Model
+from django.db.models.signals import post_save
 
 # Field types whose get_db_prep_save hands back a str, int, bool, None or an aware
 # datetime unchanged on PostgreSQL: for those values the ORM's conversion is skipped
@@ -101,6 +104,9 @@ def insert_together(*objs: Model, before=(), overrides=None, returning=None):
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+    for obj in objs:
+        post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None,
+                       raw=False, using=connection.alias)
     if back:
         setattr(back[1], back[2], value)
         return value
