@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "qinqing.intake",
     "qinqing.supervision",
     "qinqing.notifications",
+    "qinqing.oversight",
 ]
 
 MIDDLEWARE = [
