@@ -18,6 +18,7 @@ from qinqing.org.models import REGION_KINDS, Unit, UnitKind
 from qinqing.oversight.models import ProblemType, SanctionType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SEVERAL = _("Hold Ctrl (⌘ on a Mac) to choose several.")
 
 
 def _area(label, *, required=True, max_length=2000, rows=3, help_text=""):
@@ -132,7 +133,7 @@ class MeetingForm(KeyedForm):
     cases = forms.CharField(label=_("Case numbers"), max_length=600,
                             help_text=_("One or more, separated by spaces or commas."),
                             widget=forms.TextInput(attrs={"placeholder": "QQ-2026-000123"}))
-    units = forms.MultipleChoiceField(label=_("Attending units"),
+    units = forms.MultipleChoiceField(label=_("Attending units"), help_text=SEVERAL,
                                       widget=forms.SelectMultiple(attrs={"size": 8}))
     minutes = _area(_("Minutes"), max_length=10000, rows=6)
 
@@ -230,10 +231,10 @@ class InspectionForm(KeyedForm):
     team = forms.CharField(label=_("Team"), max_length=200,
                            help_text=_("Who inspected, e.g. the city's business-environment "
                                        "supervision team, 3 people."))
-    units = forms.MultipleChoiceField(label=_("Units visited"),
+    units = forms.MultipleChoiceField(label=_("Units visited"), help_text=SEVERAL,
                                       widget=forms.SelectMultiple(attrs={"size": 8}))
     undercover = forms.BooleanField(label=_("Undercover visit (明察暗访)"), required=False)
-    summary = _area(_("Summary"), max_length=5000, rows=4)
+    summary = _area(_("Inspection summary"), max_length=5000, rows=4)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

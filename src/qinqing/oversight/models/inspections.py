@@ -26,7 +26,7 @@ class Inspection(models.Model):
     team = models.CharField(_("Team"), max_length=200)
     units = models.ManyToManyField(Unit, verbose_name=_("Units visited"), related_name="+")
     undercover = models.BooleanField(_("Undercover (明察暗访)"), default=False)
-    summary = models.TextField(_("Summary"))
+    summary = models.TextField(_("Inspection summary"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"),
                                     on_delete=models.PROTECT, related_name="+")
     recorded_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
