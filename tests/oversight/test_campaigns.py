@@ -9,6 +9,7 @@ import pytest
 
 from qinqing.cases import services as case_services
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState
+from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import CaseEvent
 from qinqing.oversight import queries, services
 from qinqing.oversight.models import Campaign, CampaignCase
@@ -70,6 +71,9 @@ def test_the_snapshot_takes_every_case_overdue_at_the_start(world, user):
     assert event.data["campaign"] == campaign.pk
     assert [s["stage"] for s in event.data["stages"]] == ["resolve"]
     assert event.at == T0
+    # Written in bulk, still one hash chain per case, as `qinqing verify-ledger` checks.
+    assert list(broken_chains()) == []
+    assert event.seq == CaseEvent.objects.filter(case=world["B"]).count()
 
 
 def test_burn_down_counts_cleared_cases_per_day_from_stored_times(world, user):
@@ -205,3 +209,30 @@ def test_a_double_submitted_form_starts_one_campaign(world, user):
     again = services.start_campaign(user("supervisor"), {"name": "清零"}, now=T0, key="k1")
     assert first.pk == again.pk and Campaign.objects.count() == 1
     assert CaseEvent.objects.filter(action="campaign_entered").count() == 3
+
+
+def test_the_database_filter_and_the_burn_down_agree_on_every_day(world, user):
+    campaign = start(user)
+    handler = user("handler")
+    case_services.perform(world["B"].number, "reply", handler, {"answer": "已办结"},
+                          now=at(2024, 9, 11, 11, 0))
+    case_services.perform(world["C"].number, "reject", user("dispatcher"),
+                          {"reason": "无效诉求"}, now=at(2024, 9, 12, 11, 0))
+    moments = queries.cleared_moments(campaign)
+    for moment in (T0, at(2024, 9, 11, 10, 59), at(2024, 9, 11, 11, 0), at(2024, 9, 12, 12, 0),
+                   at(2024, 9, 30, 0, 0)):
+        by_times = sum(1 for m in moments.values() if m is None or m > moment)
+        assert queries.campaign_remaining(campaign, moment) == by_times, moment
+
+
+def test_the_page_lists_a_limited_number_but_counts_every_case(world, user, monkeypatch):
+    campaign = start(user)
+    monkeypatch.setattr(queries, "LIST_LIMIT", 1)
+    progress = queries.campaign_progress(campaign, user("supervisor"), now=at(2024, 9, 11, 9, 0))
+    assert progress.remaining == 3
+    assert [(g.unit.code, g.count, len(g.members)) for g in progress.groups] == [
+        (LEAD, 2, 0), ("990000", 1, 1)]  # every unit counted, the first case listed
+    assert progress.groups[0].unlisted == 2
+    # A viewer who sees fewer cases gets them counted apart.
+    other = queries.campaign_progress(campaign, user("handler2"), now=at(2024, 9, 11, 9, 0))
+    assert (other.remaining, other.hidden, other.groups) == (3, 3, [])

@@ -672,6 +672,38 @@ def append_event(case: Case, action: str, actor: User | None, *, reason: str = "
                    reason=reason, data=data)
 
 
+def append_events(entries: list[tuple[Case, str, dict]], action: str, actor: User | None, *,
+                  now: datetime | None = None, chunk: int = 1000) -> int:
+    """append_event for many cases at once — (case, reason, data) each — in two statements
+    per `chunk` cases (read the last events, insert the new ones) instead of two per case:
+    a sweep campaign takes a city's whole overdue backlog in one go. Same rules: inside
+    the caller's transaction, the case rows locked."""
+    from django.db.models import OuterRef, Subquery
+
+    now = now or timezone.now()
+    done = 0
+    for start in range(0, len(entries), chunk):
+        part = entries[start:start + chunk]
+        ids = [case.pk for case, _reason, _data in part]
+        newest = (CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq")
+                  .values("seq")[:1])
+        last = {case_id: (seq, hash_) for case_id, seq, hash_ in CaseEvent.objects.filter(
+            case_id__in=ids, seq=Subquery(newest)).values_list("case_id", "seq", "hash")}
+        events = []
+        for case, reason, data in part:
+            seq, prev = last.get(case.pk, (0, GENESIS))
+            event = CaseEvent(case=case, seq=seq + 1, action=action, at=now, actor=actor,
+                              actor_role=actor.role if actor else "",
+                              actor_unit_id=actor.unit_id if actor else None,
+                              from_state=case.state, to_state=case.state, reason=reason,
+                              data=data or {}, prev_hash=prev)
+            event.hash = event.compute_hash()
+            events.append(event)
+        CaseEvent.objects.bulk_create(events)
+        done += len(events)
+    return done
+
+
 def _append(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
             to_state: str, *, reason: str = "", data: dict | None = None,
             first: bool = False) -> CaseEvent:

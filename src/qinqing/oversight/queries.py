@@ -9,6 +9,7 @@ may see one of its cases, and to the units it names.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -30,6 +31,8 @@ READ_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNI
                         Role.DISCIPLINE_INSPECTOR, Role.ANALYST, Role.ADMINISTRATOR})
 PAGE_SIZE = 50
 BURNDOWN_MAX_DAYS = 366
+# Remaining cases listed on a campaign's page (counted in full, listed up to this).
+LIST_LIMIT = 500
 
 
 def may_read(user: User) -> bool:
@@ -57,17 +60,20 @@ def local_day_start(day: date) -> datetime:
 
 # ------------------------------------------------------------------ sweep campaigns
 
-def _uncleared() -> Q:
-    """A member not yet cleared: one of its snapshot stages is still open and the case is
-    not closed."""
+def _uncleared(at: datetime) -> Q:
+    """A member not cleared by `at`: one of its snapshot stages was still open then (not
+    stopped, or stopped later), and the case had not been closed by then. The same rule
+    as `cleared_moments`, as a filter the database evaluates."""
     through = CampaignCase.clocks.through
-    still_open = through.objects.filter(campaigncase_id=OuterRef("pk"),
-                                        stageclock__done_at__isnull=True)
-    return Q(Exists(still_open)) & ~Q(case__state=State.CLOSED)
+    still_open = through.objects.filter(
+        Q(stageclock__done_at__isnull=True) | Q(stageclock__done_at__gt=at),
+        campaigncase_id=OuterRef("pk"))
+    return Q(Exists(still_open)) & ~Q(case__closed_at__lte=at)
 
 
-def campaign_remaining(campaign: Campaign) -> int:
-    return CampaignCase.objects.filter(campaign=campaign).filter(_uncleared()).count()
+def campaign_remaining(campaign: Campaign, at: datetime | None = None) -> int:
+    return (CampaignCase.objects.filter(campaign=campaign)
+            .filter(_uncleared(at or timezone.now())).count())
 
 
 def campaigns(user: User) -> list[Campaign]:
@@ -76,8 +82,8 @@ def campaigns(user: User) -> list[Campaign]:
     rows = list(Campaign.objects.select_related("region", "unit", "started_by")
                 .order_by("-started_at", "-id")[:200])
     remaining = dict(CampaignCase.objects.filter(campaign__in=[c.pk for c in rows])
-                     .filter(_uncleared()).values_list("campaign").annotate(n=Count("pk"))
-                     .order_by())
+                     .filter(_uncleared(timezone.now())).values_list("campaign")
+                     .annotate(n=Count("pk")).order_by())
     for c in rows:
         c.remaining = remaining.get(c.pk, 0)
     return rows
@@ -93,7 +99,12 @@ class BurnDay:
 @dataclass
 class UnitGroup:
     unit: Unit | None
-    members: list[CampaignCase]
+    count: int  # remaining cases of this unit the viewer may see
+    members: list[CampaignCase]  # those listed (at most LIST_LIMIT over all groups)
+
+    @property
+    def unlisted(self) -> int:
+        return self.count - len(self.members)
 
 
 @dataclass
@@ -111,8 +122,18 @@ class Progress:
         self.cleared = self.total - self.remaining
 
 
-def cleared_moments(campaign: Campaign) -> dict[int, datetime | None]:
-    """Member id → when it was cleared (None: not yet), from the stored timestamps.
+@dataclass(frozen=True)
+class MemberRow:
+    pk: int
+    unit_id: int | None
+    unit_path: str
+    first_due_at: datetime
+    cleared_at: datetime | None
+
+
+def member_rows(campaign: Campaign) -> list[MemberRow]:
+    """Every case of the campaign with when it was cleared (None: not yet), read from the
+    stored timestamps in one query.
 
     Cleared: every stage clock that was overdue at the start has been stopped (its
     `done_at`), or the case is closed — at the latest of those stops, or the closing if
@@ -120,16 +141,23 @@ def cleared_moments(campaign: Campaign) -> dict[int, datetime | None]:
     rows = (CampaignCase.objects.filter(campaign=campaign)
             .annotate(open_left=Count("clocks", filter=Q(clocks__done_at__isnull=True)),
                       last_done=Max("clocks__done_at"))
-            .values_list("pk", "open_left", "last_done", "case__closed_at", "case__state"))
-    result = {}
-    for pk, open_left, last_done, closed_at, state in rows:
+            .values_list("pk", "unit_id", "unit__path", "first_due_at", "open_left",
+                         "last_done", "case__closed_at", "case__state"))
+    result = []
+    for pk, unit_id, path, first_due, open_left, last_done, closed_at, state in rows:
         moments = []
         if open_left == 0 and last_done is not None:
             moments.append(last_done)
         if state == State.CLOSED and closed_at is not None:
             moments.append(closed_at)
-        result[pk] = min(moments) if moments else None
+        result.append(MemberRow(pk, unit_id, path or "", first_due,
+                                min(moments) if moments else None))
     return result
+
+
+def cleared_moments(campaign: Campaign) -> dict[int, datetime | None]:
+    """Member id → when it was cleared (None: not yet)."""
+    return {row.pk: row.cleared_at for row in member_rows(campaign)}
 
 
 def campaign_progress(campaign: Campaign, user: User,
@@ -138,16 +166,19 @@ def campaign_progress(campaign: Campaign, user: User,
 
     The burn-down is computed from the clocks' and cases' timestamps, so it is the same
     whenever it is asked for. Each day's figure is the count still unresolved at the end
-    of that day (Asia/Shanghai), from the start day to today or the closing day."""
+    of that day (Asia/Shanghai), from the start day to today or the closing day. One
+    query reads every member; the figures are counted from it, and only the LIST_LIMIT
+    listed cases are read in full."""
     now = now or timezone.now()
     end = campaign.closed_at or now
-    moments = cleared_moments(campaign)
-    total = len(moments)
+    rows = member_rows(campaign)
+    total = len(rows)
     first = timezone.localtime(campaign.started_at).date()
     last = timezone.localtime(end).date()
     if (last - first).days >= BURNDOWN_MAX_DAYS:
         first = last - timedelta(days=BURNDOWN_MAX_DAYS - 1)
-    cleared_at = sorted(m for m in moments.values() if m is not None and m <= end)
+    cleared_at = sorted(r.cleared_at for r in rows
+                        if r.cleared_at is not None and r.cleared_at <= end)
     days, i, day = [], 0, first
     previous = total - sum(1 for m in cleared_at if m < local_day_start(first))
     while day <= last:
@@ -158,19 +189,28 @@ def campaign_progress(campaign: Campaign, user: User,
         days.append(BurnDay(day, remaining, previous - remaining))
         previous = remaining
         day += timedelta(days=1)
-    remaining_ids = [pk for pk, m in moments.items() if m is None or m > end]
-    visible = visible_cases(user).values("pk")
-    members = list(CampaignCase.objects.filter(pk__in=remaining_ids, case__in=visible)
-                   .select_related("unit", "case", "case__lead_unit", "case__region")
-                   .prefetch_related("clocks")
-                   .order_by("unit__path", "first_due_at", "pk"))
-    groups: dict[int | None, UnitGroup] = {}
-    for member in members:
-        groups.setdefault(member.unit_id, UnitGroup(member.unit, [])).members.append(member)
-    ordered = sorted(groups.values(), key=lambda g: (-len(g.members),
-                                                     g.unit.path if g.unit else ""))
-    return Progress(campaign, total, len(remaining_ids), days, ordered,
-                    len(remaining_ids) - len(members), end)
+    remaining_rows = [r for r in rows if r.cleared_at is None or r.cleared_at > end]
+    if scope_unit_ids(user) is None:  # sees every case
+        visible_rows = remaining_rows
+    else:
+        visible_ids = set(CampaignCase.objects.filter(
+            campaign=campaign, case__in=visible_cases(user).values("pk"))
+            .values_list("pk", flat=True))
+        visible_rows = [r for r in remaining_rows if r.pk in visible_ids]
+    per_unit = Counter(r.unit_id for r in visible_rows)
+    order = sorted(visible_rows, key=lambda r: (r.unit_path, r.first_due_at, r.pk))
+    listed_ids = [r.pk for r in order[:LIST_LIMIT]]
+    position = {pk: n for n, pk in enumerate(listed_ids)}
+    listed = sorted(CampaignCase.objects.filter(pk__in=listed_ids)
+                    .select_related("case", "case__lead_unit", "case__region")
+                    .prefetch_related("clocks"), key=lambda m: position[m.pk])
+    units = Unit.objects.in_bulk([pk for pk in per_unit if pk is not None])
+    groups = {pk: UnitGroup(units.get(pk), n, []) for pk, n in per_unit.items()}
+    for member in listed:
+        groups[member.unit_id].members.append(member)
+    ordered = sorted(groups.values(), key=lambda g: (-g.count, g.unit.path if g.unit else ""))
+    return Progress(campaign, total, len(remaining_rows), days, ordered,
+                    len(remaining_rows) - len(visible_rows), end)
 
 
 def campaigns_of_case(case: Case) -> list[CampaignCase]:

@@ -12,6 +12,7 @@ names; a row of a list is `decisions.0.text`, `problems.2.unit`) and changes not
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
@@ -159,9 +160,15 @@ def _visible_case_ids(actor: User, value, errors: dict, field: str = "cases") ->
     return [found[n] for n in numbers]
 
 
-def _locked_cases(ids) -> list[Case]:
-    """The cases' rows, locked in a fixed order (two services never deadlock on them)."""
-    return list(Case.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk"))
+def _locked_cases(ids, chunk: int = 1000) -> list[Case]:
+    """The cases' rows, locked in a fixed order (two services never deadlock on them), a
+    chunk at a time (SQLite takes at most 32,766 parameters in one statement)."""
+    ids = sorted(set(ids))
+    locked: list[Case] = []
+    for start in range(0, len(ids), chunk):
+        locked.extend(Case.objects.select_for_update()
+                      .filter(pk__in=ids[start:start + chunk]).order_by("pk"))
+    return locked
 
 
 def _once(model, actor: User, key: str, create):
@@ -214,36 +221,35 @@ def start_campaign(actor: User, data: dict, *, now: datetime | None = None,
             candidates = _overdue_clocks(actor, now, region, unit, kind)
             cases = _locked_cases(set(candidates.values_list("case_id", flat=True)))
             # Read again under the locks: a move made meanwhile may have stopped a clock.
-            clocks = list(_overdue_clocks(actor, now, region, unit, kind)
-                          .filter(case__in=cases).select_related("case")
-                          .order_by("case_id", "due_at"))
-            if not clocks:
+            locked = {case.pk for case in cases}
+            by_case: dict[int, list[_Overdue]] = {}
+            for row in (_overdue_clocks(actor, now, region, unit, kind)
+                        .order_by("case_id", "due_at")
+                        .values_list("pk", "case_id", "stage", "due_at", "case__lead_unit_id",
+                                     "case__owner_unit_id")):
+                clock = _Overdue(*row)
+                if clock.case_id in locked:
+                    by_case.setdefault(clock.case_id, []).append(clock)
+            if not by_case:
                 raise InvalidInput(_("No case is overdue in this scope now: there is "
                                      "nothing to sweep."), code="nothing_overdue")
-            by_case: dict[int, list] = {}
-            for clock in clocks:
-                by_case.setdefault(clock.case_id, []).append(clock)
             campaign = Campaign.objects.create(
                 name=name, note=note, region=region, unit=unit, kind=kind, started_at=now,
                 started_by=actor, snapshot_count=len(by_case), submission_key=submission_key)
             members = CampaignCase.objects.bulk_create(
-                CampaignCase(campaign=campaign, case_id=case_id,
-                             unit_id=_acting_unit_id(found[0]), first_due_at=found[0].due_at)
+                CampaignCase(campaign=campaign, case_id=case_id, unit_id=found[0].acting_unit_id,
+                             first_due_at=found[0].due_at)
                 for case_id, found in by_case.items())
             through = CampaignCase.clocks.through
             through.objects.bulk_create(
                 through(campaigncase_id=member.pk, stageclock_id=clock.pk)
                 for member in members for clock in by_case[member.case_id])
-            for case in cases:
-                found = by_case.get(case.pk)
-                if not found:
-                    continue
-                case_services.append_event(case, events.CAMPAIGN_ENTERED, actor, reason=name,
-                                           now=now, data={
-                                               "campaign": campaign.pk,
-                                               "stages": [{"stage": c.stage,
-                                                           "due": c.due_at.isoformat()}
-                                                          for c in found]})
+            case_services.append_events(
+                [(case, name, {"campaign": campaign.pk,
+                               "stages": [{"stage": c.stage, "due": c.due_at.isoformat()}
+                                          for c in by_case[case.pk]]})
+                 for case in cases if case.pk in by_case],
+                events.CAMPAIGN_ENTERED, actor, now=now)
             return campaign
 
     return _once(Campaign, actor, key, create)
@@ -265,8 +271,18 @@ def _overdue_clocks(actor: User, now: datetime, region: Unit | None, unit: Unit 
     return clocks
 
 
-def _acting_unit_id(clock) -> int | None:
-    return clock.case.lead_unit_id if clock.stage in UNIT_STAGES else clock.case.owner_unit_id
+@dataclass(frozen=True)
+class _Overdue:
+    pk: int
+    case_id: int
+    stage: str
+    due_at: datetime
+    lead_unit_id: int | None
+    owner_unit_id: int
+
+    @property
+    def acting_unit_id(self) -> int | None:
+        return self.lead_unit_id if self.stage in UNIT_STAGES else self.owner_unit_id
 
 
 def close_campaign(campaign_id: int, actor: User, note: str = "", *,
@@ -287,7 +303,7 @@ def close_campaign(campaign_id: int, actor: User, note: str = "", *,
         if campaign.closed_at is not None:
             raise NotAllowedInState(_("This campaign is already closed."), code="closed")
         campaign.closed_at, campaign.closed_by, campaign.closing_note = now, actor, note
-        campaign.remaining_at_close = campaign_remaining(campaign)
+        campaign.remaining_at_close = campaign_remaining(campaign, now)
         campaign.save(update_fields=["closed_at", "closed_by", "closing_note",
                                      "remaining_at_close"])
     return campaign

@@ -111,9 +111,9 @@ def _campaign_or_404(pk):
 
 def _render_campaign(request, campaign, close_form=None, status=200):
     progress = queries.campaign_progress(campaign, request.user)
-    peak = max([progress.total] + [d.remaining for d in progress.days]) or 1
     return render(request, "oversight/campaign.html", {
-        "campaign": campaign, "progress": progress, "peak": peak, "now": timezone.now(),
+        "campaign": campaign, "progress": progress, "now": timezone.now(),
+        "limit": queries.LIST_LIMIT,
         "can_close": campaign.is_open and _may(request, services.CAMPAIGN_ROLES),
         "close_form": close_form or forms.CloseCampaignForm()}, status=status)
 
@@ -337,8 +337,9 @@ def record_export(request):
     writer.writerow([_("Decided on"), _("Official"), _("Position"), _("Official's unit"),
                      _("Sanction"), _("Decided by"), _("Cases")])
     withheld = _("withheld")
-    for record, person in _officials(queries.records(request.user, filters)[:5000],
-                                     request.user):
+    # In chunks: the export holds every matching record, however many years they span.
+    for record in queries.records(request.user, filters).iterator(chunk_size=1000):
+        person = queries.official(record, request.user)
         writer.writerow([_safe_cell(v) for v in (
             record.decided_on.isoformat(), person.name if person.shown else withheld,
             person.position if person.shown else withheld, record.official_unit.name,
