@@ -364,3 +364,18 @@ def test_pages_in_english_and_chinese(client_for, user, demo_org):
     assert "Oversight and accountability" in body and "Overdue sweeps" in body
     body = client_for("supervisor").get("/oversight/").content.decode()
     assert "监督问责" in body and "专项清零" in body
+
+
+@pytest.mark.parametrize("username,meeting,record", [
+    ("dispatcher", True, False), ("supervisor", True, False), ("inspector", False, True),
+    ("r-administrator", False, True), ("handler", False, False), ("intake", False, False)])
+def test_the_case_page_offers_what_the_role_may_record(client_for, make_case, username,
+                                                       meeting, record):
+    case = make_case("handling", co_units=["990000-JW"])
+    body = client_for(username).get(f"/cases/{case.number}/").content.decode()
+    assert (f"/oversight/meetings/new/?case={case.number}" in body) is meeting
+    assert (f"/oversight/accountability/new/?case={case.number}" in body) is record
+    if meeting or record:
+        form = client_for(username).get(
+            f"/oversight/{'meetings' if meeting else 'accountability'}/new/?case={case.number}")
+        assert f'value="{case.number}"' in form.content.decode()  # filled in

@@ -42,7 +42,11 @@ def burndown(progress):
 def case_oversight(context, case):
     """Meetings, accountability records (never a name), campaigns and the inspection of
     a case, for the case page; nothing for roles without oversight pages."""
+    from qinqing.oversight import services
+
     request = context.get("request")
     user = getattr(request, "user", None)
     panel = queries.case_panel(case, user) if user is not None else None
-    return {"panel": panel, "case": case}
+    return {"panel": panel, "case": case,
+            "can_meet": panel is not None and user.role in services.MEETING_ROLES,
+            "can_record": panel is not None and user.role in services.ACCOUNTABILITY_ROLES}
