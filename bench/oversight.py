@@ -8,7 +8,7 @@ start, so many are overdue), then measures on PostgreSQL:
   start_campaign   oversight.services.start_campaign over the whole city, as the demo
                    supervisor: one snapshot row per overdue case, its overdue clocks, one
                    `campaign_entered` event per case — seconds and statements
-  progress         oversight.queries.campaign_progress (figures, burn-down, the first 500
+  progress         oversight.queries.campaign_progress (figures, burn-down, the first 200
                    remaining cases by unit), ORM only, median of --runs
   campaign_page    GET /oversight/campaigns/<id>/ as the supervisor (session), median of
                    --runs, with its statement count

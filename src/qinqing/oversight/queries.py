@@ -32,7 +32,7 @@ READ_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNI
 PAGE_SIZE = 50
 BURNDOWN_MAX_DAYS = 366
 # Remaining cases listed on a campaign's page (counted in full, listed up to this).
-LIST_LIMIT = 500
+LIST_LIMIT = 200
 
 
 def may_read(user: User) -> bool:
