@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "qinqing.background",
     "django_tasks",
     "django_tasks_db",
+    "qinqing.oversight",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ urlpatterns = [
     path("supervision/", include("qinqing.supervision.urls")),
     path("notifications/", include("qinqing.notifications.urls")),
     path("public/", include("qinqing.supervision.public_urls")),
+    path("oversight/", include("qinqing.oversight.urls")),
     path("", include("qinqing.web.urls")),
 ]

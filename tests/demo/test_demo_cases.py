@@ -168,5 +168,9 @@ def test_demo_command_prints_case_counts(world):
     call_command("demo", "--cases", "5", "--seed", "9", stdout=out)
     line = next(line for line in out.getvalue().splitlines() if line.startswith("demo cases"))
     assert line.startswith("demo cases: 5 added in ")
-    assert Case.objects.count() == N_CASES + 5
+    # The first time cases are added, the oversight story adds cases of its own.
+    from qinqing.oversight.demo import DEMO_CASES
+
+    assert "demo oversight: 2 sweep campaigns" in out.getvalue()
+    assert Case.objects.count() == N_CASES + 5 + DEMO_CASES
 

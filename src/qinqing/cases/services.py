@@ -34,6 +34,13 @@ from qinqing.worktime.limits import LimitFormatError, parse_limit
 from qinqing.worktime.queries import current_calendar
 
 INTAKE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER})
+# A problem found by an inspection (监督检查 / 明察暗访) is registered by the supervisor or
+# discipline inspector who found it, not by the hotline. They may register cases of the
+# inspection channel only, and only when the caller says the case is such a finding
+# (`inspection_finding=True`: qinqing.oversight.services does, in the transaction that
+# records the inspection it comes from). The API and the intake form never pass it, so
+# for them the rule is unchanged: only hotline roles register cases.
+FINDING_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR})
 UNMASK_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT,
                           Role.DISCIPLINE_INSPECTOR})
 EDITABLE_FIELDS = ("kind", "category", "urgency", "region", "subject_unit", "title", "content",
@@ -50,9 +57,9 @@ class Intake:
 # --------------------------------------------------------------------------- intake
 
 def create_case(actor: User | None, data: dict, *, idempotency_key: str = "",
-                now: datetime | None = None) -> Intake:
+                now: datetime | None = None, inspection_finding: bool = False) -> Intake:
     """Register a case. A retry with the same idempotency key returns the first case."""
-    if actor is not None and not actor.has_role(*INTAKE_ROLES):
+    if actor is not None and not _may_register(actor, data, inspection_finding):
         raise Forbidden(_("Your role may not register cases."))
     fingerprint = _fingerprint(data)
     intake_key = f"{actor.pk if actor else 'public'}:{idempotency_key}" if idempotency_key else None
@@ -79,6 +86,13 @@ def create_case(actor: User | None, data: dict, *, idempotency_key: str = "",
         if existing:
             return existing
         raise
+
+
+def _may_register(actor: User, data: dict, inspection_finding: bool) -> bool:
+    if actor.has_role(*INTAKE_ROLES):
+        return True
+    return (inspection_finding and data.get("channel") == Channel.INSPECTION
+            and actor.has_role(*FINDING_ROLES))
 
 
 def _existing_intake(intake_key: str, fingerprint: str) -> Intake | None:
@@ -697,7 +711,7 @@ def file_document(case: Case, name: str, body: bytes, content_type: str, *,
     """File a document the platform generated (a reminder letter, …) on a case.
 
     For other apps' services, inside their own transaction with the case row locked
-    (they append the timeline event that says why, with `record_event`). Unlike
+    (they append the timeline event that says why, with `append_event`). Unlike
     `add_attachment` there is no upload to check and no role: the caller is the system."""
     from django.core.files.base import ContentFile
 
@@ -714,16 +728,46 @@ def file_document(case: Case, name: str, body: bytes, content_type: str, *,
     return attachment
 
 
-def record_event(case: Case, action: str, actor: User | None, now: datetime, *,
-                 reason: str = "", data: dict | None = None) -> CaseEvent:
-    """Append an event that does not change the case's state (a reminder, a letter, a
-    listing) to its timeline. For other apps' services, inside their transaction with the
-    case row locked (`SELECT … FOR UPDATE`), so two events never race for one seq."""
-    return _append(case, action, actor, now, case.state, case.state, reason=reason,
-                   data=data)
-
-
 # --------------------------------------------------------------------------- ledger
+
+def append_event(case: Case, action: str, actor: User | None, *, reason: str = "",
+                 data: dict | None = None, now: datetime | None = None) -> CaseEvent:
+    """Put something that happened around a case on its timeline without changing it (a
+    joint meeting, an accountability record, a sweep campaign): one event, state kept.
+
+    For other apps' services: call it inside your transaction, after locking the case row
+    (`select_for_update`), as perform() does, so that two appends cannot take one seq."""
+    return _append(case, action, actor, now or timezone.now(), case.state, case.state,
+                   reason=reason, data=data)
+
+
+def append_events(entries: list[tuple[Case, str, dict]], action: str, actor: User | None, *,
+                  now: datetime | None = None, chunk: int = 1000) -> int:
+    """append_event for many cases at once — (case, reason, data) each — in two statements
+    per `chunk` cases (read the last events, insert the new ones) instead of two per case:
+    a sweep campaign takes a city's whole overdue backlog in one go. Same rules: inside
+    the caller's transaction, the case rows locked."""
+    from django.db.models import OuterRef, Subquery
+
+    now = now or timezone.now()
+    done = 0
+    for start in range(0, len(entries), chunk):
+        part = entries[start:start + chunk]
+        ids = [case.pk for case, _reason, _data in part]
+        newest = (CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq")
+                  .values("seq")[:1])
+        last = {case_id: (seq, hash_) for case_id, seq, hash_ in CaseEvent.objects.filter(
+            case_id__in=ids, seq=Subquery(newest)).values_list("case_id", "seq", "hash")}
+        events = []
+        for case, reason, data in part:
+            seq, prev = last.get(case.pk, (0, GENESIS))
+            events.append(_new_event(case, action, actor, now, case.state, case.state,
+                                     reason=reason, data=data, seq=seq + 1, prev_hash=prev))
+        # (bulk_create sends no post_save: these events change no state and no figure.)
+        CaseEvent.objects.bulk_create(events)
+        done += len(events)
+    return done
+
 
 def _append(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
             to_state: str, *, reason: str = "", data: dict | None = None) -> CaseEvent:

@@ -76,10 +76,9 @@ def send_reminders(numbers: list[str], actor: User, note: str = "",
             clocks = late.get(case.pk)
             if not clocks:
                 continue
-            case_services._append(case, "remind", actor, now, case.state, case.state,
-                                  reason=note, data={"stages": [
-                                      {"stage": c.stage, "due": c.due_at.isoformat(),
-                                       "overdue": c.due_at < now} for c in clocks]})
+            case_services.append_event(case, "remind", actor, now=now, reason=note, data={
+                "stages": [{"stage": c.stage, "due": c.due_at.isoformat(),
+                            "overdue": c.due_at < now} for c in clocks]})
             reminded.append(case.number)
     return reminded
 
@@ -160,7 +159,7 @@ def _tell_unit(step_key: str, unit: Unit | None, case: Case, kind: str, title: s
 
 
 def _warning(step, case, clock, unit, policy, now):
-    event = case_services.record_event(case, "warning_notice", None, now, data={
+    event = case_services.append_event(case, "warning_notice", None, now=now, data={
         "stage": clock.stage, "due": clock.due_at.isoformat(), "unit": unit and unit.code,
         "step": step.pk})
     stage, due = _stage_label(clock.stage), _local(clock.due_at)
@@ -175,7 +174,7 @@ def _warning(step, case, clock, unit, policy, now):
 
 def _reminder(step, case, clock, unit, policy, now):
     # The same action as a supervisor's bulk reminder, marked automatic.
-    event = case_services.record_event(case, "remind", None, now, data={
+    event = case_services.append_event(case, "remind", None, now=now, data={
         "automatic": True, "unit": unit and unit.code, "step": step.pk,
         "stages": [{"stage": clock.stage, "due": clock.due_at.isoformat(), "overdue": True}]})
     stage, due = _stage_label(clock.stage), _local(clock.due_at)
@@ -207,7 +206,7 @@ def _letter(step, case, clock, unit, policy, now):
         case=case, step=step, unit=unit, year=year, seq=seq, number=number,
         title=policy.letter_title, stage=clock.stage, due_at=clock.due_at,
         days_overdue=days, issued_at=now, attachment=attachment)
-    event = case_services.record_event(case, "reminder_letter", None, now, data={
+    event = case_services.append_event(case, "reminder_letter", None, now=now, data={
         "letter": letter.number, "title": letter.title, "attachment": attachment.pk,
         "unit": unit.code, "stage": clock.stage, "due": clock.due_at.isoformat(),
         "days_overdue": days, "step": step.pk})
@@ -328,7 +327,7 @@ def _list(case, unit, actor, now, deadline, *, automatic, reason, policy, step_k
     except IntegrityError:
         raise NotAllowedInState(_("The case is already listed for supervision."),
                                 code="already_listed") from None
-    event = case_services.record_event(case, "list_supervision", actor, now,
+    event = case_services.append_event(case, "list_supervision", actor, now=now,
                                                 reason=reason, data={
         "listing": listing.pk, "unit": unit and unit.code, "automatic": automatic,
         "deadline": deadline.isoformat()})
@@ -349,6 +348,6 @@ def close_listings(case: Case, now: datetime, event_action: str = "") -> int:
     if listing is None:
         return 0
     Listing.objects.filter(pk=listing.pk, closed_at__isnull=True).update(closed_at=now)
-    case_services.record_event(case, "unlist_supervision", None, now, data={
+    case_services.append_event(case, "unlist_supervision", None, now=now, data={
         "listing": listing.pk, "because": event_action or "closed"})
     return 1

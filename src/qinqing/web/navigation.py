@@ -31,6 +31,9 @@ NAV = [
     NavItem("supervision:board", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER,
                                                        Role.DISCIPLINE_INSPECTOR, Role.ANALYST,
                                                        Role.ADMINISTRATOR})),
+    NavItem("oversight:index", _("Oversight"), frozenset({
+        Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_LEADER,
+        Role.DISCIPLINE_INSPECTOR, Role.ANALYST, Role.ADMINISTRATOR})),
     NavItem("cases:search", _("Find cases"), ALL),
 ]
 ADMIN = NavItem("admin:index", _("Administration"), ALL)

@@ -15,7 +15,9 @@ class Command(BaseCommand):
         "staff would have handled them; handler accounts h-<unit code> are added for the "
         "units they are routed to). The organisation and catalogue are refreshed in place, "
         "but cases are not: every run with --cases N adds another N cases (the same ones again "
-        "for the same --seed; pass another seed for different ones)."
+        "for the same --seed; pass another seed for different ones). The first time cases are "
+        "added, the oversight story is added too: sweep campaigns, a joint meeting, "
+        "accountability records and inspections, with cases of their own."
     )
 
     def add_arguments(self, parser):
@@ -47,6 +49,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self._cases_line(cases, seed, build_demo_cases))
             if cases:
+                self.stdout.write(self._oversight_line(seed))
                 from qinqing.supervision.demo import escalate_demo
 
                 result = escalate_demo()
@@ -58,6 +61,17 @@ class Command(BaseCommand):
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.username:<11} {login.role.label}  {login.full_name}")
         self.stdout.write("Change these passwords before anyone else can reach the server.")
+
+    def _oversight_line(self, seed) -> str:
+        from qinqing.oversight.demo import build_demo_oversight, demo_exists
+
+        if demo_exists():
+            return "demo oversight: there are campaigns already, none added."
+        made = build_demo_oversight(seed=seed)
+        return (f"demo oversight: {made['campaigns']} sweep campaigns, {made['meetings']} joint "
+                f"meeting with {made['decisions']} decisions, {made['accountability_records']} "
+                f"accountability records on {made['reports']} reports, {made['inspections']} "
+                f"inspections with {made['problems']} problems ({made['cases']} cases of its own).")
 
     def _cases_line(self, n, seed, build) -> str:
         if n == 0:

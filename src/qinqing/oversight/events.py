@@ -1,0 +1,19 @@
+"""The timeline events oversight appends to cases, and their words in the history."""
+
+from django.utils.translation import gettext_lazy as _
+
+CAMPAIGN_ENTERED = "campaign_entered"
+MEETING_HELD = "joint_meeting"
+DECISION_ADDED = "meeting_decision"
+DECISION_DONE = "meeting_decision_done"
+ACCOUNTABILITY = "accountability"
+INSPECTION_FINDING = "inspection_finding"
+
+EVENT_LABELS = {
+    CAMPAIGN_ENTERED: _("Entered an overdue sweep campaign"),
+    MEETING_HELD: _("Discussed at a joint meeting"),
+    DECISION_ADDED: _("Joint-meeting decision added"),
+    DECISION_DONE: _("Joint-meeting decision done"),
+    ACCOUNTABILITY: _("Accountability recorded"),
+    INSPECTION_FINDING: _("Found by an inspection"),
+}
