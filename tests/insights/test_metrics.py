@@ -12,7 +12,7 @@ import pytest
 
 from qinqing.insights import facts
 from qinqing.insights.metrics import (
-    METRICS, BREAKDOWNS, InvalidScope, Scope, breakdown, figures,
+    METRICS, BREAKDOWNS, InvalidScope, Scope, breakdown, breakdowns, figures,
 )
 from tests.insights.conftest import CITY_DEPT, COUNTY_UNIT, DISCIPLINE, FULL, at
 
@@ -195,10 +195,16 @@ def test_bad_scopes_are_refused_with_reasons(demo_org):
 
 def test_registry_and_breakdowns_are_complete(drive):
     drive(at(2026, 1, 5, 10), steps=FULL)
+    total = figures(JAN)
     for by in BREAKDOWNS:
-        for name in METRICS:
-            for key, label, figure in breakdown(name, JAN, by):
+        groups = breakdowns(list(METRICS), JAN, by)
+        assert set(groups) == set(METRICS)
+        for name, rows in groups.items():
+            for key, label, figure in rows:
                 assert figure.name == name and isinstance(key, str) and label is not None
+        # Counts of the cohort add up to the scope's own figure in every breakdown.
+        for name in ("received", "routed", "closed", "direct_answers"):
+            assert sum(f.value for _k, _l, f in groups[name]) == total[name].value, (by, name)
 
 
 def test_facts_follow_every_move(drive):
@@ -207,3 +213,20 @@ def test_facts_follow_every_move(drive):
     other = drive(at(2026, 1, 5, 10), steps=FULL[:4] + [("reopen", 700)])
     assert facts.differences([case.pk, other.pk]) == []
 
+
+
+def test_each_life_of_the_linfen_line_through_the_services(demo_org):
+    """The smaller Linfen: each life of tests/insights/linfen.py once, driven through
+    services.perform, gives the figures its share of the Linfen line predicts."""
+    from tests.insights import linfen
+
+    linfen.build(scale=1)
+    f = figures(linfen.PERIOD)
+    assert (f["received"].value, f["direct_answers"].value, f["routed"].value) == (10, 1, 9)
+    assert (f["closed"].value, f["in_progress"].value) == (5, 4)
+    assert (f["closure_rate"].numerator, f["closure_rate"].denominator) == (5, 9)
+    assert (f["satisfaction_rate"].numerator, f["satisfaction_rate"].denominator) == (4, 5)
+    by_destination = {k: f.value for k, _l, f in breakdown("routed", linfen.PERIOD,
+                                                            "destination")}
+    assert by_destination == {"": 0, "discipline_commission": 2, "city_departments": 2,
+                              "counties": 5}
