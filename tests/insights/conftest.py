@@ -47,3 +47,18 @@ def user(demo_org):
 def drive(demo_org):
     """drive(received_at, kind=..., steps=[(move, minutes_after, payload?), ...]) -> Case."""
     return Driver()
+
+
+@pytest.fixture
+def api(demo_org):
+    """A JSON client of /api/v1 as any demo login (tokens made on first use)."""
+    from qinqing.cases import services
+    from qinqing.org.models import User
+    from tests.api.conftest import ApiClient
+
+    class Tokens(dict):
+        def __missing__(self, username):
+            self[username] = services.issue_token(User.objects.get(username=username))
+            return self[username]
+
+    return ApiClient(Tokens())
