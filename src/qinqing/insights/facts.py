@@ -148,7 +148,7 @@ def destination_of():
     from qinqing.insights.metrics import _masters
 
     masters = _masters()
-    return lambda pk: masters.destination(masters.units[pk])
+    return {pk: masters.destination(unit) for pk, unit in masters.units.items()}.__getitem__
 
 
 # ------------------------------------------------------------------ maintenance

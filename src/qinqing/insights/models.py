@@ -147,8 +147,8 @@ class Bulletin(models.Model):
     the moment it was computed.
     """
 
-    start = models.DateField(_("From"))
-    end = models.DateField(_("To"))
+    start = models.DateField(_("Period from"))
+    end = models.DateField(_("Period to"))
     region = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("Region"))
     title = models.CharField(_("Title"), max_length=120)

@@ -55,8 +55,16 @@ def bucket_of(seconds: int) -> int:
     return 1 + int(math.log(seconds / 60) / math.log(1.1))
 
 
+_ZONE = None
+
+
 def _day(moment) -> date:
-    return timezone.localtime(moment).date()
+    """Local date of an aware moment (timezone.localtime without its checks: this runs
+    for every event of every fact a rebuild or a check reads)."""
+    global _ZONE
+    if _ZONE is None:
+        _ZONE = timezone.get_default_timezone()
+    return moment.astimezone(_ZONE).date()
 
 
 def events(fact) -> list[tuple[str, date, int]]:
@@ -110,18 +118,21 @@ def add(totals: dict, fact, destination_of, sign: int = 1,
         only: tuple[date, date] | None = None) -> None:
     """Add (or with sign=-1 take away) a fact row's events to {(slice, day, key, measure):
     [n, seconds]}; only=(first, last): just the events on those days."""
-    slices = keys(fact, destination_of)
+    slices = None
+    received = fact.received_on
     for measure, day, seconds in events(fact):
         if only is not None and not (only[0] <= day <= only[1]):
             continue
-        if measure.startswith("b:"):
-            entry = totals[(BUCKETS, fact.received_on, "", measure)]
-            entry[0] += sign
+        if measure[0] == "b" and measure[1] == ":":
+            totals[(BUCKETS, received, "", measure)][0] += sign
             continue
+        if slices is None:
+            slices = keys(fact, destination_of)
         for slice_, key in slices:
-            entry = totals[(slice_, fact.received_on, key, measure)]
+            entry = totals[(slice_, received, key, measure)]
             entry[0] += sign
-            entry[1] += sign * seconds
+            if seconds:
+                entry[1] += sign * seconds
 
 
 def new_totals() -> dict:
