@@ -631,10 +631,20 @@ def _run(names: list[str], scope: Scope, by: str | None, *, now: datetime | None
         _overdue(scope, grouping, dims, now or timezone.now(), result)
     if "closures" in families:
         flow = _grouping(by, scope, masters, "closed_on")
-        qs = Fact.objects.filter(dims, row=Fact.Row.CASE, closed_on__gte=scope.start,
-                                 closed_on__lte=scope.end, dispatched_at__isnull=False)
-        for key, agg in _grouped(qs, flow, closures=Count("*")):
-            result[key].update(agg)
+        whole = not any(getattr(scope, f) for f in ("region", "unit", "kind", "channel",
+                                                    "category"))
+        if source != "facts" and whole and (by is None or by in TIME_BREAKDOWNS):
+            from qinqing.insights import rollup
+
+            for day, n in rollup.closing_sums(start=scope.start, end=scope.end,
+                                              by_day=by is not None).items():
+                key = flow.key(date.fromisoformat(day)) if day else ""
+                result[key]["closures"] = result[key].get("closures", 0) + n
+        else:
+            qs = Fact.objects.filter(dims, row=Fact.Row.CASE, closed_on__gte=scope.start,
+                                     closed_on__lte=scope.end, dispatched_at__isnull=False)
+            for key, agg in _grouped(qs, flow, closures=Count("*")):
+                result[key].update(agg)
     return grouping, result
 
 
