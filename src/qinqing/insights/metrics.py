@@ -696,14 +696,18 @@ def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q,
         values = ["_group", "stage"] if grouping.expression is not None else ["stage"]
         grouped = (qs.annotate(_group=_expr(grouping.expression))
                    if grouping.expression is not None else qs)
+        # (Annotation names differ from the fields: a filter naming `on_time` must mean
+        # the field, not an aggregate of the same name.)
         for row in grouped.values(*values).annotate(
-                finished=Count("received_on", filter=finished),
-                on_time=Count("received_on", filter=finished & Q(on_time=True)),
-                worked=Sum("worked_seconds", filter=finished),
-                started=Count("received_on", filter=Q(started_at__lt=until))).order_by():
+                n_finished=Count("received_on", filter=finished),
+                n_on_time=Count("received_on", filter=finished & Q(on_time=True)),
+                s_worked=Sum("worked_seconds", filter=finished),
+                n_started=Count("received_on", filter=Q(started_at__lt=until)),
+                n_signed=Count("received_on", filter=finished & Q(on_time=True, signed=True)),
+        ).order_by():
             key = grouping.key(row["_group"]) if grouping.expression is not None else ""
-            _put_stage(result[key], row["stage"], row["finished"], row["on_time"],
-                       row["worked"] or 0, row["started"])
+            _put_stage(result[key], row["stage"], row["n_finished"], row["n_on_time"],
+                       row["s_worked"] or 0, row["n_started"], row["n_signed"])
         _p90_from_facts(qs, grouping, until, result)
     if "callbacks" in families:
         qs = Fact.objects.filter(period, dims, row=Fact.Row.CALLBACK, done_at__lt=until)
@@ -744,13 +748,15 @@ def _p90_from_facts(qs, grouping: _Grouping, until: datetime, result) -> None:
 
 
 def _put_stage(agg: dict, stage: str, finished: int, on_time: int, worked: int,
-               started: int) -> None:
+               started: int, signed_on_time: int = 0) -> None:
     agg[f"finished_{stage}"] = finished
     agg[f"on_time_{stage}"] = on_time
     agg[f"worked_{stage}"] = worked
     agg[f"started_{stage}"] = started
     if stage == response_stage():
-        agg["response_on_time"] = on_time
+        # A response is a dispatch signed for on time (a return is not a signing); with
+        # QINQING_RESPONSE_STAGE=dispatch, a new case dispatched or answered on time.
+        agg["response_on_time"] = signed_on_time if stage == Stage.SIGN else on_time
         agg["response_started"] = started
 
 
@@ -824,7 +830,8 @@ def _aggregates(n: dict[str, int], seconds: dict[str, int]) -> dict[str, int]:
     agg["resolution_base"] = agg["rated"] if resolution_base() != "all" else agg["callbacks"]
     for stage in STAGES:
         _put_stage(agg, stage, n.get(f"finished:{stage}", 0), n.get(f"on_time:{stage}", 0),
-                   seconds.get(f"finished:{stage}", 0), n.get(f"started:{stage}", 0))
+                   seconds.get(f"finished:{stage}", 0), n.get(f"started:{stage}", 0),
+                   n.get("signed_on_time", 0))
     return agg
 
 

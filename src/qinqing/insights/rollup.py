@@ -2,7 +2,7 @@
 
 Every fact row stands for a few *events*, each on a local day: a case was received,
 consulted, answered directly, routed, closed, called back, reopened; a stage clock started,
-stopped (with its working seconds), stopped on time; a callback was rated at a level or
+stopped (with its working seconds), stopped on time, signed for on time; a callback was rated at a level or
 said solved. The rollup (models.Daily) holds, per day of *receipt*, slice and key, the
 number of events of each measure (and their working seconds), whenever they happened.
 
@@ -93,6 +93,8 @@ def events(fact) -> list[tuple[str, date, int]]:
             found.append((f"finished:{fact.stage}", done, fact.worked_seconds or 0))
             if fact.on_time:
                 found.append((f"on_time:{fact.stage}", done, 0))
+                if fact.signed:
+                    found.append(("signed_on_time", done, 0))
             found.append((f"b:{fact.stage}:{fact.bucket}", done, 0))
         return found
     done = _day(fact.done_at)
