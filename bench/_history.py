@@ -238,6 +238,9 @@ def fact_lines(first_id: int, case_id: int, received: datetime, kind: str, chann
 
 
 def daily_lines(totals: dict) -> list[str]:
+    """insights_daily rows (COPY text): the days and their months (rollup.with_months)."""
+    from qinqing.insights.rollup import with_months
+
     return ["\t".join((day.isoformat(), str(slice_), key, measure, str(n), str(seconds)))
-            for (slice_, day, key, measure), (n, seconds) in sorted(totals.items())
+            for (slice_, day, key, measure), (n, seconds) in sorted(with_months(totals).items())
             if n or seconds]

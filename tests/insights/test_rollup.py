@@ -144,3 +144,21 @@ def test_check_and_rebuild(drive, capsys):
     call_command("rollup", "--rebuild")
     call_command("rollup", "--check")
     assert "agree" in capsys.readouterr().out
+
+
+def test_whole_months_are_read_from_the_monthly_rows(drive):
+    from qinqing.insights.rollup import MONTHLY
+
+    for day, life in ((2, "closed"), (15, "closed late"), (31, "reopened closed")):
+        drive(at(2026, 3, day, 10), steps=LIVES[life])
+    drive(at(2026, 4, 10, 10), steps=LIVES["signed"])
+    assert Daily.objects.filter(slice__gte=MONTHLY).exists()
+    for first, last in ((date(2026, 3, 1), date(2026, 4, 30)), (date(2026, 3, 2), date(2026, 4, 30)),
+                        (date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 2, 27), date(2026, 4, 2))):
+        scope = Scope(first, last)
+        _same(figures(scope, source="rollup"), figures(scope, source="facts"), scope)
+        for by in ("kind", "destination", "month"):
+            left = breakdowns(list(METRICS), scope, by, source="rollup")
+            right = breakdowns(list(METRICS), scope, by, source="facts")
+            assert {n: [(k, f.value) for k, _l, f in v] for n, v in left.items()} == \
+                {n: [(k, f.value) for k, _l, f in v] for n, v in right.items()}

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from qinqing.insights.metrics import METRICS, Figure, Scope, breakdowns, figures
+from qinqing.insights.metrics import METRICS, Figure, Scope, breakdowns, figures, snapshot
 
 Row = tuple[str, str, Figure]
 FORMAT = 1
@@ -46,7 +46,13 @@ class BulletinFigures:
 
 
 def bulletin_figures(scope: Scope, *, now: datetime | None = None) -> BulletinFigures:
-    """All the figures of a bulletin for a scope (a fixed number of queries)."""
+    """All the figures of a bulletin for a scope (a fixed number of queries), read as of
+    one moment (metrics.snapshot)."""
+    with snapshot():
+        return _bulletin_figures(scope, now)
+
+
+def _bulletin_figures(scope: Scope, now: datetime | None) -> BulletinFigures:
     return BulletinFigures(
         scope=scope,
         figures=figures(scope, HEADLINE + STAGE_FIGURES, now=now),

@@ -235,6 +235,7 @@ def rollup_differences(batch: int = 20000) -> list[tuple]:
         for row in rows:
             rollup.add(expected, row, destination)
         last = rows[-1].pk
+    expected = rollup.with_months(expected)
     stored = {(r.slice, r.day, r.key, r.measure): (r.n, r.seconds)
               for r in Daily.objects.all().iterator(chunk_size=20000)}
     wrong = []

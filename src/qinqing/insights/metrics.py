@@ -28,18 +28,20 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate, Case as When_, CharField, Count, IntegerField, Q, Sum, Value, When,
 )
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _, gettext_lazy
@@ -618,7 +620,7 @@ def _run(names: list[str], scope: Scope, by: str | None, *, now: datetime | None
         raise ValueError("this scope and breakdown cannot be read from the rollups")
     cohort = families & {"cases", "clocks", "callbacks"}
     if cohort and plan is not None:
-        _from_rollup(plan, scope, by, grouping, masters, dims, result)
+        _from_rollup(plan, scope, by, grouping, masters, dims, families, result)
         if "clocks" in families and any(METRICS[n].statistic == "p90" for n in names):
             if plan[0] == "" and by is None:
                 _p90_two_steps(scope, masters, result)
@@ -652,7 +654,14 @@ def _period(scope: Scope) -> Q:
     return Q(received_on__gte=scope.start, received_on__lte=scope.end)
 
 
+DIM_FIELDS = ("received_on", "kind", "channel", "region_id", "lead_unit_id")
+
+
 def _grouped(qs, grouping: _Grouping, **aggregates) -> Iterable[tuple[str, dict]]:
+    if grouping.by == BY_DIMENSIONS:
+        for row in qs.values(*DIM_FIELDS).annotate(**aggregates).order_by():
+            yield tuple(row.pop(name) for name in DIM_FIELDS), row
+        return
     if grouping.expression is None:
         yield "", qs.aggregate(**aggregates)
         return
@@ -671,55 +680,96 @@ def _expr(expression):
 
 # ------------------------------------------------------------ counted from the facts
 
-def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q,
-                result) -> None:
+class _Counter:
+    """Aggregate expressions for _from_facts. Plainly: the events before `until`. As a
+    correction of the rollups (`pending`, `late` given): the events before `until` of
+    the rows not rolled up yet, less the events at or after it of the rolled rows that
+    have some — one query per family, whatever the two sets hold."""
+
+    def __init__(self, until: datetime, pending: Q | None = None, late: Q | None = None):
+        self.until, self.pending, self.late = until, pending, late
+
+    def rows(self) -> Q:
+        if self.pending is None:
+            return Q()
+        return self.pending if self.late is None else (self.pending | self.late)
+
+    def count(self, when: Q = Q(), at: str | None = None):
+        return self._make(lambda cond: Count("received_on", filter=cond), when, at)
+
+    def sum(self, field: str, when: Q = Q(), at: str | None = None):
+        return self._make(lambda cond: Coalesce(Sum(field, filter=cond), 0), when, at)
+
+    def _make(self, aggregate, when: Q, at: str | None):
+        before = Q(**{f"{at}__lt": self.until}) if at else Q()
+        if self.pending is None:
+            cond = when & before
+            return aggregate(cond if cond else None)
+        added = aggregate(self.pending & when & before)
+        if at is None or self.late is None:
+            return added  # an event at receipt is never after the end
+        return added - aggregate(self.late & when & Q(**{f"{at}__gte": self.until}))
+
+
+def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q, result,
+                *, counter: _Counter | None = None, p90: bool = True) -> None:
+    """The families' aggregates counted from the fact rows of the scope matching `dims`:
+    the events up to the end of the scope (or, with a correcting `counter`, the rollups'
+    correction)."""
     period, until = _period(scope), scope.until
+    c = counter or _Counter(until)
+    rows = c.rows()
     if "cases" in families:
-        qs = Fact.objects.filter(period, dims, row=Fact.Row.CASE)
-        routed = Q(dispatched_at__lt=until)
+        qs = Fact.objects.filter(period, dims, rows, row=Fact.Row.CASE)
         for key, agg in _grouped(
                 qs, grouping,
-                received=Count("*"),
-                consultations=Count("received_on", filter=Q(kind=Kind.CONSULTATION)),
-                direct_answers=Count("received_on", filter=Q(outcome=Outcome.DIRECT_ANSWER,
-                                                   closed_at__lt=until)),
-                routed=Count("received_on", filter=routed),
-                closed=Count("received_on", filter=routed & Q(closed_at__lt=until)),
-                called_back=Count("received_on", filter=Q(called_back_at__lt=until)),
-                reopened=Count("received_on", filter=Q(reopened_at__lt=until))):
+                received=c.count(),
+                consultations=c.count(Q(kind=Kind.CONSULTATION)),
+                direct_answers=c.count(Q(outcome=Outcome.DIRECT_ANSWER), "closed_at"),
+                # A case is closed after its first dispatch: "closed_at" alone says when.
+                routed=c.count(Q(), "dispatched_at"),
+                closed=c.count(Q(dispatched_at__isnull=False), "closed_at"),
+                called_back=c.count(Q(), "called_back_at"),
+                reopened=c.count(Q(), "reopened_at")):
             agg["completed"] = agg["direct_answers"] + agg["closed"]
             agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
             result[key].update(agg)
     if "clocks" in families:
-        qs = Fact.objects.filter(period, dims, row=Fact.Row.CLOCK)
-        finished = Q(done_at__lt=until)
-        values = ["_group", "stage"] if grouping.expression is not None else ["stage"]
-        grouped = (qs.annotate(_group=_expr(grouping.expression))
-                   if grouping.expression is not None else qs)
+        qs = Fact.objects.filter(period, dims, rows, row=Fact.Row.CLOCK)
+        if grouping.by == BY_DIMENSIONS:
+            values, grouped = [*DIM_FIELDS, "stage"], qs
+        else:
+            values = ["_group", "stage"] if grouping.expression is not None else ["stage"]
+            grouped = (qs.annotate(_group=_expr(grouping.expression))
+                       if grouping.expression is not None else qs)
         # (Annotation names differ from the fields: a filter naming `on_time` must mean
         # the field, not an aggregate of the same name.)
         for row in grouped.values(*values).annotate(
-                n_finished=Count("received_on", filter=finished),
-                n_on_time=Count("received_on", filter=finished & Q(on_time=True)),
-                s_worked=Sum("worked_seconds", filter=finished),
-                n_started=Count("received_on", filter=Q(started_at__lt=until)),
-                n_signed=Count("received_on", filter=finished & Q(on_time=True, signed=True)),
+                n_finished=c.count(Q(), "done_at"),
+                n_on_time=c.count(Q(on_time=True), "done_at"),
+                s_worked=c.sum("worked_seconds", Q(), "done_at"),
+                n_started=c.count(Q(), "started_at"),
+                n_signed=c.count(Q(on_time=True, signed=True), "done_at"),
         ).order_by():
-            key = grouping.key(row["_group"]) if grouping.expression is not None else ""
+            if grouping.by == BY_DIMENSIONS:
+                key = tuple(row[name] for name in DIM_FIELDS)
+            else:
+                key = grouping.key(row["_group"]) if grouping.expression is not None else ""
             _put_stage(result[key], row["stage"], row["n_finished"], row["n_on_time"],
                        row["s_worked"] or 0, row["n_started"], row["n_signed"])
-        _p90_from_facts(qs, grouping, until, result)
+        if p90:
+            _p90_from_facts(qs, grouping, until, result)
     if "callbacks" in families:
-        qs = Fact.objects.filter(period, dims, row=Fact.Row.CALLBACK, done_at__lt=until)
+        qs = Fact.objects.filter(period, dims, rows, row=Fact.Row.CALLBACK)
         rated = ~Q(satisfaction="")
         base = rated if resolution_base() != "all" else Q()
         for key, agg in _grouped(
                 qs, grouping,
-                callbacks=Count("*"),
-                rated=Count("received_on", filter=rated),
-                satisfied=Count("received_on", filter=Q(satisfaction__in=satisfied_levels())),
-                resolved=Count("received_on", filter=base & Q(resolved=True)),
-                resolution_base=Count("received_on", filter=base)):
+                callbacks=c.count(Q(), "done_at"),
+                rated=c.count(rated, "done_at"),
+                satisfied=c.count(Q(satisfaction__in=satisfied_levels()), "done_at"),
+                resolved=c.count(base & Q(resolved=True), "done_at"),
+                resolution_base=c.count(base, "done_at")):
             result[key].update(agg)
 
 
@@ -761,9 +811,9 @@ def _put_stage(agg: dict, stage: str, finished: int, on_time: int, worked: int,
 
 
 def _overdue(scope: Scope, grouping: _Grouping, dims: Q, moment: datetime, result) -> None:
-    # One CASE row per case carries its earliest running, unsuspended deadline.
-    qs = Fact.objects.filter(_period(scope), dims, row=Fact.Row.CASE,
-                             next_due_at__lt=moment)
+    # One CASE row per case carries its earliest running, unsuspended deadline (only CASE
+    # rows have one: no condition on the row kind, so the partial index answers alone).
+    qs = Fact.objects.filter(_period(scope), dims, next_due_at__lt=moment)
     for key, agg in _grouped(qs, grouping, overdue=Count("*")):
         result[key].update(agg)
 
@@ -793,14 +843,16 @@ def _rollup_plan(scope: Scope, by: str | None, masters: _Masters):
 
 
 def _from_rollup(plan, scope: Scope, by: str | None, grouping: _Grouping, masters: _Masters,
-                 dims: Q, result) -> None:
+                 dims: Q, families: set[str], result) -> None:
+    """rollup rows + events up to the end of fact rows not rolled up yet − events after
+    the end of rolled rows (rollup.py); the two corrections are counted in SQL, as
+    _from_facts counts, over those few rows."""
     from qinqing.insights import rollup
 
     slice_name, keys_in = plan
     group = None if by is None else ("day" if by in TIME_BREAKDOWNS else "key")
     sums = rollup.sums(start=scope.start, end=scope.end, slice_name=slice_name,
-                       keys_in=keys_in, group=group, fact_filter=dims,
-                       destination_of=lambda pk: masters.destination(masters.units[pk]))
+                       keys_in=keys_in, group=group)
     merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seconds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for g, measures in sums.items():
@@ -815,6 +867,87 @@ def _from_rollup(plan, scope: Scope, by: str | None, grouping: _Grouping, master
             seconds[key][measure] += total
     for key, measures in merged.items():
         result[key].update(_aggregates(measures, seconds[key]))
+    for dimensions, values in _correction(scope, families, dims).items():
+        received_on, kind, channel, region_id, lead_unit_id = dimensions
+        if by is None:
+            key = ""
+        elif by in TIME_BREAKDOWNS:
+            key = grouping.key(received_on)
+        elif by == "region":
+            key = masters.units[region_id].code
+        elif by == "destination":
+            key = masters.destination(masters.units[lead_unit_id]) if lead_unit_id else ""
+        else:
+            key = {"kind": kind, "channel": channel}[by]
+        target = result[key]
+        for name, value in values.items():
+            target[name] = target.get(name, 0) + (value or 0)
+
+
+def _correction(scope: Scope, families: set[str], dims: Q) -> dict[tuple, dict]:
+    """The rollups' correction of a scope by (day, kind, channel, region, lead unit): the
+    events up to the end of rows not rolled up yet, less the events after the end of
+    rolled rows (none when the period has not ended: no event is in the future). Shared by
+    the figures and breakdowns computed within one `snapshot()`."""
+    from qinqing.insights import rollup
+
+    cohort = families & {"cases", "clocks", "callbacks"}
+    shared = _shared.get()
+    result: dict[tuple, dict] = defaultdict(dict)
+    wanted = []
+    for family in sorted(cohort):
+        cached = shared.get((scope, family)) if shared is not None else None
+        if cached is None:
+            wanted.append(family)
+            continue
+        for dimensions, values in cached.items():
+            result[dimensions].update(values)
+    if wanted:
+        late = (rollup.late(scope.start, scope.end)
+                if scope.until <= timezone.now() else None)
+        for family in wanted:
+            rows: dict[tuple, dict] = defaultdict(dict)
+            _from_facts({family}, scope, _BY_DIMENSIONS, dims, rows, p90=False,
+                        counter=_Counter(scope.until, rollup.pending(scope.start, scope.end),
+                                         late))
+            if shared is not None:
+                shared[(scope, family)] = rows
+            for dimensions, values in rows.items():
+                result[dimensions].update(values)
+    return result
+
+
+BY_DIMENSIONS = "_dimensions"
+_BY_DIMENSIONS = _Grouping(BY_DIMENSIONS, None, lambda value: value, lambda key: "")
+_shared: ContextVar[dict | None] = ContextVar("insights_shared", default=None)
+
+
+@contextmanager
+def snapshot():
+    """Several figures read as of one moment, and read once: on PostgreSQL one
+    REPEATABLE READ transaction (the rollups and the facts that correct them are seen
+    at the same instant — outside it, a case change committed between the two reads could
+    be counted twice or missed until the next read); the rollups' corrections are shared
+    by the figures and breakdowns computed inside. (SQLite's transactions here take the
+    write lock, so there each query reads the latest commit.) JIT compilation is off
+    inside it."""
+    if _shared.get() is not None:
+        yield
+        return
+    token = _shared.set({})
+    try:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    # These are short reads of indexed rows; PostgreSQL's JIT compiler, which
+                    # their cost estimates trigger, spends ~100 ms per query for nothing.
+                    cursor.execute("SET LOCAL jit = off")
+                yield
+        else:
+            yield
+    finally:
+        _shared.reset(token)
 
 
 def _aggregates(n: dict[str, int], seconds: dict[str, int]) -> dict[str, int]:
@@ -837,11 +970,19 @@ def _aggregates(n: dict[str, int], seconds: dict[str, int]) -> dict[str, int]:
 
 def _p90_two_steps(scope: Scope, masters: _Masters, result) -> None:
     """The whole scope's 90th percentiles: the bucket that holds the ⌈0.9 n⌉-th working
-    time (from the rollups), then that time among the bucket's facts."""
+    time (from the rollups, corrected like the counts), then that time among the
+    bucket's facts."""
     from qinqing.insights import rollup
 
-    counts = rollup.bucket_sums(start=scope.start, end=scope.end,
-                                destination_of=lambda pk: masters.destination(masters.units[pk]))
+    counts = rollup.bucket_sums(start=scope.start, end=scope.end)
+    late = rollup.late(scope.start, scope.end)
+    for row in (Fact.objects.filter(late | rollup.pending(scope.start, scope.end),
+                                    row=Fact.Row.CLOCK, bucket__isnull=False)
+                .values("stage", "bucket").annotate(
+                    n_added=Count("received_on", filter=Q(done_at__lt=scope.until)),
+                    n_taken=Count("received_on", filter=Q(rolled=True))).order_by()):
+        measure = f"b:{row['stage']}:{row['bucket']}"
+        counts[measure] = counts.get(measure, 0) + row["n_added"] - row["n_taken"]
     agg = result[""]
     for stage in STAGES:
         n = agg.get(f"finished_{stage}", 0)
@@ -853,9 +994,9 @@ def _p90_two_steps(scope: Scope, masters: _Masters, result) -> None:
                          if m.startswith(f"b:{stage}:") and c)
         for bucket, count in buckets:
             if below + count >= rank:
+                # (Only finished CLOCK rows have a bucket: the index fact_worked answers.)
                 values = list(Fact.objects.filter(
-                    _period(scope), row=Fact.Row.CLOCK, stage=stage, bucket=bucket,
-                    done_at__lt=scope.until).order_by("worked_seconds").values_list(
+                    _period(scope), stage=stage, bucket=bucket, done_at__lt=scope.until).order_by("worked_seconds").values_list(
                     "worked_seconds", flat=True)[rank - below - 1:rank - below])
                 if values:
                     agg[f"p90_{stage}"] = values[0]
@@ -897,7 +1038,8 @@ def figures(scope: Scope, names: list[str] | None = None, *, now: datetime | Non
     source: "auto" (the rollups where they can answer, else the facts), or "facts" or
     "rollup" to force one (the tests compare them)."""
     names = _names(names)
-    _grouping_, result = _run(names, scope, None, now=now, source=source)
+    with snapshot():
+        _grouping_, result = _run(names, scope, None, now=now, source=source)
     agg = result.get("", {})
     return {name: METRICS[name].figure(agg) for name in names}
 
@@ -915,7 +1057,8 @@ def breakdowns(names: list[str], scope: Scope, by: str, *, now: datetime | None 
     if by not in BREAKDOWNS:
         raise InvalidScope({"by": _("Break down by one of: %(values)s.") % {
             "values": ", ".join(BREAKDOWNS)}})
-    grouping, result = _run(names, scope, by, now=now, source=source)
+    with snapshot():
+        grouping, result = _run(names, scope, by, now=now, source=source)
     keys = sorted(set(grouping.keys) | set(result))
     return {name: [(key, grouping.label(key), METRICS[name].figure(result.get(key, {})))
                    for key in keys] for name in names}

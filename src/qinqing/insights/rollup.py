@@ -36,7 +36,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import BigIntegerField, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from qinqing.cases.models import Kind, Outcome
@@ -44,6 +45,9 @@ from qinqing.insights.models import Daily, Fact
 
 LATE_DAYS = 14  # also in models.Fact's partial index fact_late
 TOTAL, KIND, CHANNEL, REGION, DESTINATION, BUCKETS, CLOSINGS = range(7)
+# Each slice is also kept per month (slice + MONTHLY, day = the month's first day), so a
+# long period reads a row per month and key instead of one per day.
+MONTHLY = 10
 SLICES = {"": TOTAL, "kind": KIND, "channel": CHANNEL, "region": REGION,
           "destination": DESTINATION}
 
@@ -146,11 +150,26 @@ def new_totals() -> dict:
     return defaultdict(lambda: [0, 0])
 
 
+def with_months(totals: dict) -> dict:
+    """The daily rows and the monthly rows they add up to."""
+    out = new_totals()
+    for (slice_, day, key, measure), (n, seconds) in totals.items():
+        if slice_ >= MONTHLY:
+            raise ValueError("totals are daily; the months are derived here")
+        for target in ((slice_, day, key, measure),
+                       (slice_ + MONTHLY, day.replace(day=1), key, measure)):
+            entry = out[target]
+            entry[0] += n
+            entry[1] += seconds
+    return out
+
+
 def apply(totals: dict) -> None:
-    """Add differences to the rollup: one upsert (in key order: concurrent transactions
-    lock shared rows in the same order, so they queue rather than deadlock)."""
+    """Add daily differences (and their months) to the rollup: one upsert (in key order:
+    concurrent transactions lock shared rows in the same order, so they queue rather than
+    deadlock)."""
     rows = [(day, slice_, key, measure, n, seconds)
-            for (slice_, day, key, measure), (n, seconds) in sorted(totals.items())
+            for (slice_, day, key, measure), (n, seconds) in sorted(with_months(totals).items())
             if n or seconds]
     table = Daily._meta.db_table
     for start in range(0, len(rows), 2000):
@@ -164,70 +183,82 @@ def apply(totals: dict) -> None:
                 [v for row in chunk for v in row])
 
 
+def _days(slice_: int, start: date, end: date) -> Q:
+    """Rollup rows covering the days start..end: whole months from the monthly rows, the
+    days before the first and after the last whole month from the daily ones."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    last = after.replace(day=1)  # whole months are those starting in [first, last)
+    if first >= last:
+        return Q(slice=slice_, day__gte=start, day__lte=end)
+    return (Q(slice=slice_ + MONTHLY, day__gte=first, day__lt=last)
+            | Q(slice=slice_, day__gte=start, day__lt=first)
+            | Q(slice=slice_, day__gte=last, day__lte=end))
+
+
 # ------------------------------------------------------------------------ reading
 
 def sums(*, start: date, end: date, slice_name: str, keys_in: Iterable[str] | None,
-         group: str | None, fact_filter: Q, destination_of) -> dict[str, dict[str, list[int]]]:
-    """{group: {measure: [n, seconds]}} of the cases received start..end, counting events
-    up to `end`. group: None (one group ""), "day" (ISO day of receipt) or "key" (the
-    slice's key); keys_in: only those keys of the slice; `fact_filter`: the same
-    restriction as a Q on the facts (for the rows read from the facts)."""
-    return _sums(SLICES[slice_name], start, end, keys_in, group, fact_filter, destination_of)
+         group: str | None) -> dict[str, dict[str, list[int]]]:
+    """{group: {measure: [n, seconds]}} of the rollup rows of the days start..end (all the
+    events of the rolled facts of the cases received then). group: None (one group ""),
+    "day" (ISO day of receipt) or "key" (the slice's key); keys_in: only those keys.
+    The caller adds `pending()` rows' events up to the end and takes away `late()` rows'
+    events after it (metrics._from_rollup does both in SQL)."""
+    slice_ = SLICES[slice_name]
+    rows = Daily.objects.filter(slice=slice_, day__gte=start, day__lte=end) if group == "day" \
+        else Daily.objects.filter(_days(slice_, start, end))
+    if keys_in is not None:
+        rows = rows.filter(key__in=list(keys_in))
+    return _grouped(rows, group)
 
 
-def bucket_sums(*, start: date, end: date, destination_of) -> dict[str, int]:
-    """{"b:<stage>:<bucket>": clocks} of the whole scope (finished by `end`)."""
-    result = _sums(BUCKETS, start, end, None, None, Q(), destination_of)
-    return {measure: n for measure, (n, _s) in result.get("", {}).items()}
+def bucket_sums(*, start: date, end: date) -> dict[str, int]:
+    """{"b:<stage>:<bucket>": clocks} of the rollup rows of the days start..end."""
+    rows = Daily.objects.filter(_days(BUCKETS, start, end))
+    return {measure: n for measure, (n, _s) in _grouped(rows, None).get("", {}).items()}
+
+
+def _grouped(rows, group) -> dict[str, dict[str, list[int]]]:
+    out: dict[str, dict[str, list[int]]] = {}
+    fields = {"day": ["day"], "key": ["key"], None: []}[group]
+    # Sums cast back to bigint: PostgreSQL's SUM(bigint) is numeric, read as Decimal.
+    for *head, measure, n, s in rows.values(*fields, "measure").annotate(
+            n_=Cast(Sum("n"), BigIntegerField()),
+            s_=Cast(Sum("seconds"), BigIntegerField())).order_by().values_list(
+            *fields, "measure", "n_", "s_"):
+        g = head[0].isoformat() if group == "day" else (head[0] if head else "")
+        measures = out.setdefault(g, {})
+        entry = measures.get(measure)
+        if entry is None:
+            measures[measure] = [n, s]
+        else:
+            entry[0] += n
+            entry[1] += s
+    return out
+
+
+def pending(start: date, end: date) -> Q:
+    """Fact rows of cases received start..end that are not in the rollups yet."""
+    return Q(received_on__gte=start, received_on__lte=end, rolled=False)
+
+
+def late(start: date, end: date) -> Q:
+    """Rolled fact rows of cases received start..end with an event after `end`: received in
+    the last LATE_DAYS days, or with a last event LATE_DAYS or more days after receipt
+    (both read through an index: fact_received, fact_late)."""
+    edge = max(start, end - timedelta(days=LATE_DAYS - 1))
+    return (Q(received_on__gte=edge, received_on__lte=end)
+            | Q(received_on__gte=start, received_on__lt=edge, lag_days__gte=LATE_DAYS)) & Q(
+        rolled=True, last_event_on__gt=end)
 
 
 def closing_sums(*, start: date, end: date, by_day: bool) -> dict[str, int]:
     """{ISO day or "": routed cases closed on start..end} (whole scope). A case is closed
     by a move, so its facts are rolled up by then: nothing to add or take away."""
-    rows = Daily.objects.filter(slice=CLOSINGS, day__gte=start, day__lte=end, measure="closures")
     if not by_day:
+        rows = Daily.objects.filter(_days(CLOSINGS, start, end), measure="closures")
         return {"": rows.aggregate(n=Sum("n"))["n"] or 0}
+    rows = Daily.objects.filter(slice=CLOSINGS, day__gte=start, day__lte=end, measure="closures")
     return {row["day"].isoformat(): row["n"]
             for row in rows.values("day").annotate(n=Sum("n")).order_by()}
-
-
-def _sums(slice_, start, end, keys_in, group, fact_filter,
-          destination_of) -> dict[str, dict[str, list[int]]]:
-    out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    rows = Daily.objects.filter(slice=slice_, day__gte=start, day__lte=end)
-    if keys_in is not None:
-        rows = rows.filter(key__in=list(keys_in))
-    fields = {"day": ["day"], "key": ["key"], None: []}[group]
-    for row in rows.values(*fields, "measure").annotate(n=Sum("n"), s=Sum("seconds")).order_by():
-        g = row["day"].isoformat() if group == "day" else row.get("key", "")
-        entry = out[g][row["measure"]]
-        entry[0] += row["n"]
-        entry[1] += row["s"]
-
-    if keys_in is not None:
-        keys_in = set(keys_in)
-
-    def fold(facts, sign, only):
-        totals = new_totals()
-        for fact in facts:
-            add(totals, fact, destination_of, sign, only)
-            for (s, _day, key, measure), (n, seconds) in totals.items():
-                if s != slice_ or (keys_in is not None and key not in keys_in):
-                    continue
-                g = {"day": fact.received_on.isoformat(), "key": key, None: ""}[group]
-                entry = out[g][measure]
-                entry[0] += n
-                entry[1] += seconds
-            totals.clear()
-
-    # One read of the facts: the rows not rolled up yet (their events up to `end` are
-    # added) and the rolled rows with events after `end` (those events are taken away).
-    edge = max(start, end - timedelta(days=LATE_DAYS - 1))
-    late = (Q(received_on__gte=edge, received_on__lte=end)
-            | Q(received_on__gte=start, received_on__lt=edge, lag_days__gte=LATE_DAYS))
-    pending = Q(received_on__gte=start, received_on__lte=end, rolled=False)
-    rows = list(Fact.objects.filter(fact_filter).filter(
-        pending | (late & Q(rolled=True, last_event_on__gt=end))))
-    fold([f for f in rows if not f.rolled], 1, (date.min, end))
-    fold([f for f in rows if f.rolled], -1, (end + timedelta(days=1), date.max))
-    return out
