@@ -32,9 +32,10 @@ basically satisfied, 4 % closed unrated, 3 % of called-back cases reopened once 
 and the figures' fact rows (insights_fact) exactly as qinqing.insights.facts derives them
 from those rows, working time by the office calendar (checked against worktime's own
 arithmetic at the start of the load), all rolled up, with the daily rollups
-(insights_daily) summed by qinqing.insights.rollup.add itself. Callback events are not
-written (only their facts), so `qinqing rollup --check` on such a database reports the
-called-back cases as differing from their (missing) timeline.
+(insights_daily, days and months) summed by qinqing.insights.rollup.add itself. The sign
+and callback events are not written (only their facts), so `qinqing rollup --check` on
+such a database finds the rollups equal to the facts but reports the signed or called-back
+cases as differing from their (missing) timeline.
 
 Method: inside one transaction, drop the tables' secondary indexes, unique and foreign-key
 constraints (their definitions are read from the catalogue first), COPY the rows (text
