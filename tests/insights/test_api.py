@@ -99,3 +99,10 @@ def test_the_query_count_does_not_grow_with_cases(drive, api, settings):
     for i in range(6):
         drive(at(2026, 1, 7 + i, 10), steps=FULL[:2 + i % 4], lead=[COUNTY_UNIT, CITY_DEPT][i % 2])
     assert _count(api, params) == few
+
+
+def test_dates_far_away_are_refused(demo_org, api):
+    for params in ({"start": "0001-01-01", "end": "0001-01-02"},
+                   {"start": "9999-12-30", "end": "9999-12-31"}):
+        response = api.get("/metrics", params=params)
+        assert response.status_code == 422 and "start" in response.json()["fields"], params

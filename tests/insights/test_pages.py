@@ -115,3 +115,9 @@ def test_publish_from_the_page(drive, client_as):
                              {"start": "2026-01-01", "end": "2030-01-01", "region": ""},
                              follow=True)
     assert "只能发布已结束的统计期" in unfinished.content.decode()
+
+
+def test_dates_far_away_are_refused_on_the_page(client_as):
+    response = client_as("analyst").get("/insights/bulletin/", {"start": "0001-01-01",
+                                                                "end": "0001-01-05"})
+    assert response.status_code == 422

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qinqing.insights.metrics import MAX_DAYS
+from qinqing.insights.metrics import FIRST_DAY, LAST_DAY, MAX_DAYS
 from qinqing.insights.queries import regions
 
 
@@ -33,6 +33,11 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, _("Give a date from %(first)s to %(last)s.") % {
+                    "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
+                return data
         if start and end:
             if end < start:
                 self.add_error("end", _("The end of the period is before its start."))

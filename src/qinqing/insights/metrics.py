@@ -93,6 +93,7 @@ class InvalidScope(ValueError):
 
 
 MAX_DAYS = 366 * 20  # a scope longer than this is a typing mistake, not a question
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # dates outside: typing mistakes
 
 
 # -------------------------------------------------------------------------- figure
@@ -413,6 +414,12 @@ def validate(scope: Scope) -> None:
     errors: dict[str, str] = {}
     if not isinstance(scope.start, date) or not isinstance(scope.end, date):
         raise InvalidScope({"start": _("Give the period as dates.")})
+    for name in ("start", "end"):
+        if not FIRST_DAY <= getattr(scope, name) <= LAST_DAY:
+            errors[name] = _("Give a date from %(first)s to %(last)s.") % {
+                "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+    if errors:
+        raise InvalidScope(errors)
     if scope.end < scope.start:
         errors["end"] = _("The end of the period is before its start.")
     elif (scope.end - scope.start).days > MAX_DAYS:
