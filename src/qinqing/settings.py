@@ -24,6 +24,11 @@ Environment variables:
                            and its running job is run again; default 60
   QINQING_LADDER_BATCH     ladder steps one tick takes on per rung; default 2000
   QINQING_LADDER_JOB_SIZE  ladder steps per background job; default 50
+  QINQING_SATISFIED_LEVELS callback results counted as satisfied; default
+                           satisfied,basically_satisfied
+  QINQING_RESPONSE_STAGE   the stage whose on-time stop is a response: sign (default) or
+                           dispatch
+  QINQING_RESOLUTION_BASE  resolution rate over rated callbacks (default) or all
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "qinqing.oversight",
+    "qinqing.insights",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +113,9 @@ except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The figures' fact table declares covering indexes (INCLUDE columns) for PostgreSQL;
+# SQLite builds the same indexes without them, which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -194,6 +203,22 @@ QINQING_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 # Working time: the office periods of a working day (see qinqing.worktime).
 QINQING_OFFICE_HOURS = os.environ.get("QINQING_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
+
+# Figures (qinqing.insights.metrics): how the configurable rates are defined (domain.md
+# §10: no national formula exists for Beijing's three rates, so each is set here once).
+QINQING_SATISFIED_LEVELS = tuple(env_list("QINQING_SATISFIED_LEVELS",
+                                          ["satisfied", "basically_satisfied"]))
+QINQING_RESPONSE_STAGE = os.environ.get("QINQING_RESPONSE_STAGE", "sign").strip()
+QINQING_RESOLUTION_BASE = os.environ.get("QINQING_RESOLUTION_BASE", "rated").strip()
+if not QINQING_SATISFIED_LEVELS or set(QINQING_SATISFIED_LEVELS) - {
+        "satisfied", "basically_satisfied", "dissatisfied"}:
+    raise ImproperlyConfigured(
+        "QINQING_SATISFIED_LEVELS: give callback results separated by commas, from "
+        "satisfied, basically_satisfied, dissatisfied")
+if QINQING_RESPONSE_STAGE not in ("sign", "dispatch"):
+    raise ImproperlyConfigured("QINQING_RESPONSE_STAGE: sign or dispatch")
+if QINQING_RESOLUTION_BASE not in ("rated", "all"):
+    raise ImproperlyConfigured("QINQING_RESOLUTION_BASE: rated or all")
 
 LOGGING = {
     "version": 1,

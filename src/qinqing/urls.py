@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from qinqing.api.main import api
+from qinqing.insights.urls import public_urlpatterns
+from qinqing.supervision.public_urls import urlpatterns as listed_urlpatterns
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -11,7 +13,9 @@ urlpatterns = [
     path("intake/", include("qinqing.intake.urls")),
     path("supervision/", include("qinqing.supervision.urls")),
     path("notifications/", include("qinqing.notifications.urls")),
-    path("public/", include("qinqing.supervision.public_urls")),
     path("oversight/", include("qinqing.oversight.urls")),
+    path("insights/", include("qinqing.insights.urls")),
+    # Pages without login, one namespace: listed cases and published figures.
+    path("public/", include(([*listed_urlpatterns, *public_urlpatterns[0]], "public"))),
     path("", include("qinqing.web.urls")),
 ]

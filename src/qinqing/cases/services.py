@@ -47,6 +47,13 @@ EDITABLE_FIELDS = ("kind", "category", "urgency", "region", "subject_unit", "tit
                    "enterprise_name")
 
 
+# Rows other apps derive from a new case and keep in its transaction (the figures' facts,
+# qinqing.insights): each hook takes the case (with its id) and its first stage clocks and
+# returns unsaved model instances, which the intake writes with the case — on PostgreSQL
+# in its single statement, which is the whole transaction. Registered in AppConfig.ready.
+INTAKE_ROW_HOOKS: list = []
+
+
 @dataclass(frozen=True)
 class Intake:
     case: Case
@@ -132,7 +139,7 @@ def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Inta
             row.case = case  # again: the foreign key was copied when the case had no id
         case.query_code_hash = confidential.query_code_hash(case.pk, code)
         event = _new_event(case, "create", actor, now, "", State.RECEIVED, data=event_data)
-        case.number = _insert_numbered(year, case, [*rows, event])
+        case.number = _insert_numbered(year, case, [*rows, event, *_derived_rows(case, clock)])
     else:
         # SQLite runs in this process: a statement costs no round trip, and its
         # transaction holds the whole database's write lock from BEGIN anyway.
@@ -145,7 +152,13 @@ def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Inta
                 row.case = case
                 row.save(force_insert=True)
             _new_event(case, "create", actor, now, "", State.RECEIVED, data=event_data).save()
+            for row in _derived_rows(case, clock):
+                row.save(force_insert=True)
     return Intake(case, code, created=True)
+
+
+def _derived_rows(case: Case, clock) -> list:
+    return [row for hook in INTAKE_ROW_HOOKS for row in hook(case, [clock])]
 
 
 def _insert_numbered(year: int, case: Case, dependents: list) -> str:

@@ -34,6 +34,11 @@ NAV = [
     NavItem("oversight:index", _("Oversight"), frozenset({
         Role.SUPERVISOR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_LEADER,
         Role.DISCIPLINE_INSPECTOR, Role.ANALYST, Role.ADMINISTRATOR})),
+    NavItem("insights:bulletin", _("Bulletins"), frozenset({
+        Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.DISPATCHER,
+        Role.DISCIPLINE_INSPECTOR})),
+    NavItem("insights:typical", _("Typical cases"), frozenset({
+        Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})),
     NavItem("cases:search", _("Find cases"), ALL),
 ]
 ADMIN = NavItem("admin:index", _("Administration"), ALL)

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightsConfig(AppConfig):
+    name = "qinqing.insights"
+    label = "insights"
+    verbose_name = _("Figures and bulletins")
+
+    def ready(self) -> None:
+        # Keeps the fact table in step with every case change (facts.py), and the unit
+        # and category maps the metrics use fresh when master data is edited.
+        from django.db.models.signals import post_migrate
+
+        from qinqing.cases import services as case_services
+        from qinqing.insights import facts
+
+        if facts.intake_rows not in case_services.INTAKE_ROW_HOOKS:
+            case_services.INTAKE_ROW_HOOKS.append(facts.intake_rows)
+        post_migrate.connect(facts.build_if_missing, sender=self,
+                             dispatch_uid="insights:build facts")
