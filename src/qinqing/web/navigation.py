@@ -31,6 +31,11 @@ NAV = [
     NavItem("supervision:board", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER,
                                                        Role.DISCIPLINE_INSPECTOR, Role.ANALYST,
                                                        Role.ADMINISTRATOR})),
+    NavItem("insights:dashboard", _("Dashboard"), frozenset({Role.ANALYST, Role.SUPERVISOR,
+                                                        Role.ADMINISTRATOR})),
+    NavItem("insights:ranking", _("Unit ranking"), frozenset({Role.ANALYST, Role.SUPERVISOR,
+                                                          Role.ADMINISTRATOR,
+                                                          Role.UNIT_LEADER})),
     NavItem("cases:search", _("Find cases"), ALL),
 ]
 ADMIN = NavItem("admin:index", _("Administration"), ALL)
