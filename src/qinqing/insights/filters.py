@@ -21,10 +21,10 @@ def region_choices() -> list[tuple[str, str]]:
 
 
 class PeriodFilter(forms.Form):
-    start = forms.DateField(label=_("From"), required=False,
+    start = forms.DateField(label=_("Start date"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}),
                             error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")})
-    end = forms.DateField(label=_("To"), required=False,
+    end = forms.DateField(label=_("End date"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}),
                           error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")})
     region = forms.ChoiceField(label=_("Region"), required=False, choices=(),

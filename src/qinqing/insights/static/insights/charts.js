@@ -5,6 +5,8 @@
   "use strict";
   var FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif';
   var PALETTE = ["#9b1c1c", "#0b4f9c", "#146c2e", "#8a4b00", "#5b3a99", "#006d77", "#b5179e"];
+  // On the lobby's dark background the page colours are too dim to read across a hall.
+  var BRIGHT = ["#ff7b72", "#58a6ff", "#3fb950", "#f2cc60", "#d2a8ff", "#56d4dd", "#ff9bce"];
 
   function num(v) { var n = Number(v); return isFinite(n) ? n : null; }
 
@@ -19,6 +21,7 @@
         name: panel.columns[i], type: panel.chart === "line" ? "line" : "bar",
         data: rows.map(function (r) { return num(r[i]); }),
         smooth: false, showSymbol: rows.length <= 40,
+        lineStyle: { width: opts.big ? 4 : 2 }, symbolSize: opts.big ? 8 : 4,
         label: { show: panel.chart === "hbar", position: "right", fontFamily: FONT,
                  fontSize: text.fontSize }
       };
@@ -33,7 +36,7 @@
                     axisLabel: { fontFamily: FONT, fontSize: text.fontSize } };
     return {
       animation: !opts.still,
-      color: PALETTE,
+      color: opts.theme === "dark" ? BRIGHT : PALETTE,
       textStyle: text,
       backgroundColor: "transparent",
       tooltip: { trigger: "axis", textStyle: text },
