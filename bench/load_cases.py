@@ -23,6 +23,17 @@ Rows have the shape the application produces (bench/README.md lists what is simp
                     chain (`qinqing verify-ledger` passes); later events are not loaded.
   cases_reporter    not loaded.
 
+With --history (bench/metrics.py) each case also gets the life its state implies, as
+the services would have written it: finished clocks (dispatch; sign, resolve and callback
+after a dispatch; a second resolve and callback after a reopening) with on_time against
+the same fixed-span deadlines and done_at in order; open clocks starting when their stage
+did; direct answers closed within 30 minutes of receipt; callbacks 90 % satisfied, 6 %
+basically satisfied, 4 % closed unrated, 3 % of called-back cases reopened once first;
+and the figures' fact rows (insights_fact) exactly as qinqing.insights.facts derives them
+from those rows, working time by the office calendar (checked against worktime's own
+arithmetic at the start of the load). Callback events are not written (only their facts),
+so `qinqing rollup --check` on such a database reports the called-back cases.
+
 Method: inside one transaction, drop the tables' secondary indexes, unique and foreign-key
 constraints (their definitions are read from the catalogue first), COPY the rows (text
 format, 10,000-row chunks), recreate the same indexes and constraints under the same
@@ -51,6 +62,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
+import _history as H  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPEN_MIX = [  # state, share of the open cases
@@ -126,7 +138,7 @@ def _table_ddl(cur, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, 
 
 
 def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: int = 730,
-         open_share: float = 0.20, log=print) -> dict:
+         open_share: float = 0.20, history: bool = False, log=print) -> dict:
     """Append n cases (and their open clocks) to the Qinqing database at dsn.
 
     Needs Django set up on the same database (for the field keys, the keyed hash and the
@@ -173,6 +185,7 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
     first_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM cases_case").fetchone()[0]
     first_clock = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM cases_stageclock").fetchone()[0]
     first_event = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM cases_caseevent").fetchone()[0]
+    next_fact = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM insights_fact").fetchone()[0]
     seq_last = dict(cur.execute("SELECT year, last FROM cases_casenumbersequence").fetchall())
     if not categories or not leads:
         raise RuntimeError("run migrate and the demo organisation first")
@@ -194,7 +207,14 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
     timings["prepare_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    tables = ["cases_case", "cases_stageclock"] + (["cases_caseevent"] if events else [])
+    tables = ["cases_case", "cases_stageclock"] + (["cases_caseevent"] if events else []) + (
+        ["insights_fact"] if history else [])
+    if history:
+        rnd_life = random.Random(seed + 7)  # apart, so the cases are those of a plain load
+        office = H.OfficeClock(current_calendar(),
+                               (now - timedelta(seconds=span + 86400)).astimezone(SHANGHAI).date(),
+                               (now + timedelta(days=400)).astimezone(SHANGHAI).date())
+        office.check(random.Random(seed))
     saved = {}
     for table in tables:
         cons, idx = _table_ddl(cur, table)
@@ -224,6 +244,8 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
     event_cols = ("id, case_id, seq, action, at, actor_id, actor_role, actor_unit_id, "
                   "from_state, to_state, reason, data, prev_hash, hash")
     clock_lines: list[str] = []
+    fact_lines: list[str] = []
+    open_clocks = 0
     event_lines: list[str] = []
     states: dict[str, int] = {}
     per_year: dict[int, int] = {}
@@ -268,16 +290,40 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
                 closed_s, outcome, answer, satisfaction, resolved = "\\N", "", "", "", "\\N"
                 updated = received + timedelta(minutes=rnd.randint(0, 600))
             category = categories[rnd.randrange(len(categories))]
+            reopens = "0"
+            if history:
+                case_life = H.life(rnd_life, state, received, closed if state == "closed"
+                                   else None, lead_s != "\\N")
+                if state == "closed":
+                    closed_s, outcome = _ts(case_life.closed), case_life.outcome
+                    satisfaction = case_life.satisfaction
+                    resolved = H._b(case_life.resolved)
+                    reopens = str(case_life.reopen_count)
+                    updated = case_life.closed
             buf.append("\t".join((
                 str(cid), number, code_enc[ci],
                 confidential.query_code_hash(number, codes[ci]), kind, channel, urgency, title,
                 content, enterprises[rnd.randrange(6)], "t" if anonymous else "f", state,
-                outcome, answer, satisfaction, resolved, "0", "0", "0", "f", "f",
+                outcome, answer, satisfaction, resolved, reopens, "0", "0", "f", "f",
                 _ts(received), closed_s, _ts(updated), f"{intake_id}:load-{seed}-{cid}",
                 fingerprints[rnd.randrange(5000)], str(intake_id), lead_s, "\\N", str(city_id),
                 str(region), subject, str(category))))
             started = []
-            for stage, limit, hours in CLOCKS_BY_STATE.get(state, ()):
+            if history:
+                for clock in case_life.clocks:
+                    clock_lines.append("\t".join((
+                        str(next_clock), str(cid), clock.stage, str(policy_id), clock.limit,
+                        "[]", "0", _ts(clock.start), _ts(clock.warn), _ts(clock.due), "\\N",
+                        H._ts(clock.done), H._b(clock.on_time), "f", calendar_version)))
+                    next_clock += 1
+                    open_clocks += clock.done is None
+                    if clock.stage == "dispatch" and clock.start == received:
+                        started.append(clock.stage)
+                rows = H.fact_lines(next_fact, cid, received, kind, channel, category, region,
+                                    lead_s, case_life, office)
+                fact_lines.extend(rows)
+                next_fact += len(rows)
+            for stage, limit, hours in () if history else CLOCKS_BY_STATE.get(state, ()):
                 start = received if stage == "dispatch" else received + timedelta(minutes=30)
                 due = start + timedelta(hours=hours)
                 warn = start + timedelta(hours=hours * 0.8)
@@ -286,6 +332,7 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
                     _ts(start), _ts(warn), _ts(due), "\\N", "\\N", "\\N", "f",
                     calendar_version)))
                 next_clock += 1
+                open_clocks += 1
                 started.append(stage)
             if events:
                 due = (received + timedelta(hours=2)).astimezone(SHANGHAI)
@@ -316,6 +363,10 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
     with cur.copy(f"COPY cases_stageclock ({clock_cols}) FROM STDIN") as copy:
         for k in range(0, len(clock_lines), 10000):
             copy.write("\n".join(clock_lines[k:k + 10000]) + "\n")
+    if history:
+        with cur.copy(f"COPY insights_fact ({H.FACT_COLS}) FROM STDIN") as copy:
+            for k in range(0, len(fact_lines), 10000):
+                copy.write("\n".join(fact_lines[k:k + 10000]) + "\n")
     if events:
         with cur.copy(f"COPY cases_caseevent ({event_cols}) FROM STDIN") as copy:
             for k in range(0, len(event_lines), 10000):
@@ -336,7 +387,7 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
             if ddl.startswith("FOREIGN KEY"):
                 cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}')
     timings["foreign_keys_s"] = time.perf_counter() - t0
-    for table in ("cases_case", "cases_stageclock", "cases_caseevent"):
+    for table in ("cases_case", "cases_stageclock", "cases_caseevent", "insights_fact"):
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM {table}))")
     for year, last in seq_last.items():
@@ -348,13 +399,18 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
     timings["commit_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     conn.autocommit = True
+    if history:
+        # The figures read the facts by index-only scans, which need the visibility map
+        # (autovacuum would set it soon after a real bulk insert too).
+        cur.execute("VACUUM insights_fact")
     cur.execute("ANALYZE")
     timings["analyze_s"] = time.perf_counter() - t0
     conn.close()
     timings["total_s"] = time.perf_counter() - t_all
     open_n = n - states.get("closed", 0)
     return {"cases": n, "open_cases": open_n, "open_share": round(open_n / n, 4) if n else 0,
-            "open_clocks": len(clock_lines), "events": len(event_lines), "states": states,
+            "open_clocks": open_clocks, "clocks": len(clock_lines), "facts": len(fact_lines),
+            "events": len(event_lines), "states": states,
             "per_year": per_year, "lead_units": len(leads),
             "cases_per_lead_unit": round(n / len(leads)),
             **{k: round(v, 2) for k, v in timings.items()},
@@ -368,6 +424,8 @@ def parse_args(argv=None):
     ap.add_argument("--db", default="qq_bench_load", help="database to create (qq_bench_*)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--events", action="store_true", help="also one 'create' event per case")
+    ap.add_argument("--history", action="store_true",
+                    help="also finished clocks, callbacks and the figures' facts")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--jsonl", help="also append the JSON lines to this file")
     return ap.parse_args(argv)
@@ -382,7 +440,8 @@ def main(argv=None):
         C.setup_django(args.db)
         C.emit(C.machine_meta("qinqing-load", sys.argv[1:]))
         demo = C.migrate_and_demo()
-        res = load(C.db_url(args.db), args.n, seed=args.seed, events=args.events)
+        res = load(C.db_url(args.db), args.n, seed=args.seed, events=args.events,
+                   history=args.history)
         rec = C.emit({"kind": "result", "section": "load", "name": "copy_load", **res,
                       "migrate_demo_s": demo["seconds"]})
         C.print_table(f"Qinqing bulk load (COPY) into {args.db}", ["phase", "seconds"],

@@ -10,5 +10,6 @@ urlpatterns = [
     path("cases/", include("qinqing.cases.urls")),
     path("intake/", include("qinqing.intake.urls")),
     path("supervision/", include("qinqing.supervision.urls")),
+    path("insights/", include("qinqing.insights.urls")),
     path("", include("qinqing.web.urls")),
 ]

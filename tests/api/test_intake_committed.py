@@ -20,14 +20,15 @@ def _token_cache_on(settings):
     settings.QINQING_TOKEN_TTL = 5
 
 
-def test_intake_is_six_statements_between_begin_and_commit(api_client):
+def test_intake_is_seven_statements_between_begin_and_commit(api_client):
     assert post(api_client).status_code == 201
     with statements() as seen:
         assert post(api_client, key="k-1").status_code == 201
     # (SQLite's BEGIN IMMEDIATE goes through the cursor; PostgreSQL's BEGIN does not.)
     assert [shape(s) for s in seen if not s.startswith("BEGIN")] == [
         "INSERT cases_case", "INSERT cases_reporter", "INSERT cases_stageclock",
-        "INSERT cases_caseevent", "UPDATE cases_casenumbersequence", "UPDATE cases_case"]
+        "INSERT cases_caseevent", "INSERT insights_fact", "UPDATE cases_casenumbersequence",
+        "UPDATE cases_case"]
     # CaptureQueriesContext also lists the transaction's BEGIN and COMMIT. (It slices
     # connection.queries_log, which the test client empties when the request starts: so
     # the log is emptied first for the slice to be right.)
@@ -35,7 +36,7 @@ def test_intake_is_six_statements_between_begin_and_commit(api_client):
     with CaptureQueriesContext(connection) as captured:
         assert post(api_client, key="k-2").status_code == 201
     sql = [q["sql"] for q in captured.captured_queries]
-    assert sql[0].startswith("BEGIN") and sql[-1] == "COMMIT" and len(sql) == 8, sql
+    assert sql[0].startswith("BEGIN") and sql[-1] == "COMMIT" and len(sql) == 9, sql
 
 
 def test_retry_outside_a_transaction(api_client):

@@ -1,9 +1,6 @@
-"""Fixtures of the insights tests (dashboard, lobby, ranking, hot topics).
-
-The demo city is built once for the package inside an outer transaction rolled back at
-the end (tests/worlds.py); each test runs in its own savepoint. Cases are registered and
-moved only through the case services.
-"""
+"""Fixtures of the figures tests: the demo city once per package, and cases driven through
+the services (never by assigning state), at chosen moments (tests/insights/lives.py), or
+with `make_case` (the dashboard, lobby and ranking tests)."""
 
 from __future__ import annotations
 
@@ -12,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.insights.lives import (  # noqa: F401  (re-exported for the test modules)
+    CITY_DEPT, COUNTY_UNIT, DISCIPLINE, FULL, Driver, setup_staff,
+)
 from tests.worlds import package_world
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -25,13 +25,16 @@ def at(*args) -> datetime:
 
 
 @pytest.fixture(scope="package")
-def _demo_city(django_db_setup, django_db_blocker):
+def _city(django_db_setup, django_db_blocker):
     def build():
-        from qinqing.org.demo import DEMO_PASSWORD, build_demo_organisation
+        from qinqing.org.demo import build_demo_organisation
+
+        from qinqing.org.demo import DEMO_PASSWORD
         from qinqing.org.models import Unit
         from qinqing.org.services import ensure_staff
 
         build_demo_organisation()
+        setup_staff()
         for username, role, unit in EXTRA_STAFF:
             ensure_staff(username=username, full_name=username,
                          unit=Unit.objects.get(code=unit), role=role, password=DEMO_PASSWORD)
@@ -40,8 +43,8 @@ def _demo_city(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def demo_org(_demo_city, db):
-    """The demo city, shared by the package."""
+def demo_org(_city, db):
+    """The demo city shared by the package."""
 
 
 @pytest.fixture
@@ -49,6 +52,12 @@ def user(demo_org):
     from qinqing.org.models import User
 
     return lambda username: User.objects.select_related("unit").get(username=username)
+
+
+@pytest.fixture
+def drive(demo_org):
+    """drive(received_at, kind=..., steps=[(move, minutes_after, payload?), ...]) -> Case."""
+    return Driver()
 
 
 @pytest.fixture

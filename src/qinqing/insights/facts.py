@@ -1,0 +1,227 @@
+"""The fact table, kept right: derived from a case, its clocks and its timeline.
+
+`facts_for()` is the one definition of a case's facts: a pure function of the case row,
+its stage clocks, its callback events and the working calendar. It is used three ways:
+
+- **in the same transaction as every case change.** Every change to a case ends with a
+  timeline event (cases.services._append); a receiver on that event's post_save rebuilds
+  the case's facts (read its clocks and, if it was ever called back, its callback events;
+  delete its fact rows; insert the new ones). At intake the facts are known without
+  reading anything: one INSERT of the case row and its first clock.
+- by `rebuild()` (`qinqing rollup --rebuild`), for data written behind the services'
+  back (bulk loads, SQL) or after the calendar of past days was corrected;
+- by `differences()` (`qinqing rollup --check`), which compares the stored facts with
+  what the case tables say now.
+
+Events that cannot change a figure (an attachment, an unmasking, a reminder, a merged
+duplicate's note on the case it joined) rebuild nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from enum import Enum
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from qinqing.cases.models import Case, CaseEvent, Stage, StageClock
+from qinqing.cases.models.case import Satisfaction
+from qinqing.insights.models import Fact
+from qinqing.worktime.calendar import WorkingCalendar, office_time_between
+from qinqing.worktime.limits import LimitUnit, parse_limit
+from qinqing.worktime.queries import current_calendar
+
+CALLBACK_ACTIONS = ("callback", "close_unrated", "reopen")
+NO_FIGURE_ACTIONS = frozenset({"attach", "unmask", "merged_in", "remind"})
+DIMENSIONS = ("kind", "channel", "category_id", "region_id", "lead_unit_id")
+
+
+def local_date(moment: datetime):
+    return timezone.localtime(moment).date()
+
+
+def worked_seconds(clock: StageClock, calendar: WorkingCalendar) -> int | None:
+    """Working time a finished clock took: office time from start to stop by the calendar,
+    less the office time it was suspended (natural time for a natural-hours limit)."""
+    if clock.done_at is None:
+        return None
+    natural = parse_limit(clock.limit).unit is LimitUnit.NATURAL_HOURS
+    span = (clock.done_at - clock.started_at if natural
+            else office_time_between(calendar, clock.started_at, clock.done_at))
+    return max(0, int(span.total_seconds()) - clock.paused_seconds)
+
+
+def _dimensions(case: Case) -> dict:
+    return dict(case_id=case.pk, received_on=local_date(case.received_at), kind=case.kind,
+                channel=case.channel, category_id=case.category_id, region_id=case.region_id,
+                lead_unit_id=case.lead_unit_id)
+
+
+def facts_for(case: Case, clocks: Iterable[StageClock], callbacks: Iterable[CaseEvent],
+              calendar: WorkingCalendar) -> list[Fact]:
+    """Every fact row of one case (unsaved), from its rows as they are now."""
+    dims = _dimensions(case)
+    clocks = sorted(clocks, key=lambda c: (c.started_at, c.stage, c.pk or 0))
+    callbacks = sorted(callbacks, key=lambda e: e.seq)
+    signs = [c.started_at for c in clocks if c.stage == Stage.SIGN]
+    reopens = [e.at for e in callbacks if e.action == "reopen"]
+    rows = [Fact(row=Fact.Row.CASE, **dims,
+                 dispatched_at=min(signs) if signs else None,
+                 closed_at=case.closed_at,
+                 closed_on=local_date(case.closed_at) if case.closed_at else None,
+                 outcome=case.outcome,
+                 called_back_at=callbacks[0].at if callbacks else None,
+                 reopened_at=min(reopens) if reopens else None)]
+    for clock in clocks:
+        rows.append(Fact(row=Fact.Row.CLOCK, **dims, stage=clock.stage,
+                         started_at=clock.started_at, due_at=clock.due_at,
+                         done_at=clock.done_at, paused=clock.paused_at is not None,
+                         on_time=clock.on_time, worked_seconds=worked_seconds(clock, calendar)))
+    for event in callbacks:
+        rows.append(Fact(row=Fact.Row.CALLBACK, **dims, done_at=event.at,
+                         **_callback_result(event)))
+    return rows
+
+
+def _callback_result(event: CaseEvent) -> dict:
+    if event.action == "callback":
+        return {"satisfaction": event.data.get("satisfaction", ""),
+                "resolved": event.data.get("resolved")}
+    if event.action == "reopen":
+        # The ledger does not record whether a dissatisfied caller said the matter was
+        # solved: a reopening counts as not solved (docs/architecture.md, insights).
+        return {"satisfaction": Satisfaction.DISSATISFIED, "resolved": False}
+    return {"satisfaction": "", "resolved": None}  # closed unrated: no callback result
+
+
+def _read(case_ids: list[int]) -> tuple[dict, dict]:
+    clocks: dict[int, list[StageClock]] = {pk: [] for pk in case_ids}
+    for clock in StageClock.objects.filter(case_id__in=case_ids).only(
+            "id", "case_id", "stage", "limit", "paused_seconds", "started_at", "due_at",
+            "paused_at", "done_at", "on_time"):
+        clocks[clock.case_id].append(clock)
+    called = [pk for pk, rows in clocks.items()
+              if any(c.stage == Stage.CALLBACK and c.done_at for c in rows)]
+    events: dict[int, list[CaseEvent]] = {pk: [] for pk in case_ids}
+    if called:
+        for event in CaseEvent.objects.filter(case_id__in=called,
+                                              action__in=CALLBACK_ACTIONS).only(
+                "id", "case_id", "seq", "action", "at", "data"):
+            events[event.case_id].append(event)
+    return clocks, events
+
+
+def refresh_case(case: Case) -> None:
+    """Rewrite one case's facts from its rows (inside the caller's transaction)."""
+    clocks, events = _read([case.pk])
+    rows = facts_for(case, clocks[case.pk], events[case.pk], current_calendar())
+    Fact.objects.filter(case_id=case.pk).delete()
+    Fact.objects.bulk_create(rows)
+
+
+# ------------------------------------------------------------------ maintenance
+
+@receiver(post_save, sender=StageClock, dispatch_uid="insights:new clock")
+def _remember_new_clock(sender, instance: StageClock, created: bool, raw=False, **kwargs):
+    # At intake the first clock is saved just before the create event: keep it on the
+    # case object (the same Python object the event carries) so the intake's facts are
+    # written without reading anything back.
+    if created and not raw and "case" in instance._state.fields_cache:
+        instance.case.__dict__.setdefault("_insights_new_clocks", []).append(instance)
+
+
+@receiver(post_save, sender=CaseEvent, dispatch_uid="insights:facts")
+def _event_saved(sender, instance: CaseEvent, created: bool, raw=False, **kwargs):
+    if not created or raw or instance.action in NO_FIGURE_ACTIONS:
+        return
+    case = instance.case
+    if instance.action == "create":
+        new_clocks = case.__dict__.pop("_insights_new_clocks", None)
+        if new_clocks is not None:
+            Fact.objects.bulk_create(facts_for(case, new_clocks, [], current_calendar()))
+            return
+    refresh_case(case)
+
+
+# --------------------------------------------------------------- rebuild, check
+
+def rebuild(batch: int = 2000, progress: Callable[[int], None] | None = None) -> int:
+    """Rewrite the facts of every case, a batch per transaction. Returns cases done."""
+    calendar = current_calendar(verify=True)
+    done = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            cases = list(Case.objects.filter(pk__gt=last).order_by("pk").only(
+                "id", "kind", "channel", "category_id", "region_id", "lead_unit_id",
+                "received_at", "closed_at", "outcome")[:batch])
+            if not cases:
+                break
+            ids = [c.pk for c in cases]
+            clocks, events = _read(ids)
+            Fact.objects.filter(case_id__in=ids).delete()
+            Fact.objects.bulk_create(
+                [row for c in cases for row in facts_for(c, clocks[c.pk], events[c.pk],
+                                                           calendar)],
+                batch_size=5000)
+            last = ids[-1]
+        done += len(cases)
+        if progress:
+            progress(done)
+    return done
+
+
+def build_if_missing(verbosity: int = 1, **kwargs) -> None:
+    """After `migrate`: a database that has cases but no facts yet (the insights app was
+    just installed) gets them, so its figures are right from the start."""
+    if Case.objects.exists() and not Fact.objects.exists():
+        done = rebuild()
+        if verbosity:
+            print(f"qinqing: built the figures' facts of {done} existing cases")
+
+
+COMPARED = ("row", "received_on", "kind", "channel", "category_id", "region_id",
+            "lead_unit_id", "dispatched_at", "closed_at", "closed_on", "outcome",
+            "called_back_at", "reopened_at", "stage", "started_at", "due_at", "done_at",
+            "paused", "on_time", "worked_seconds", "satisfaction", "resolved")
+
+
+def _key(fact: Fact) -> tuple:
+    # Plain values (a choice enum and its value compare equal but print differently).
+    return tuple(_plain(getattr(fact, name)) for name in COMPARED)
+
+
+def _plain(value):
+    return value.value if isinstance(value, Enum) else value
+
+
+def differences(case_ids: Iterable[int] | None = None, batch: int = 2000) -> list[int]:
+    """Cases whose stored facts differ from what their rows say now (all cases: None)."""
+    calendar = current_calendar(verify=True)
+    wrong: list[int] = []
+    base = Case.objects.order_by("pk").only(
+        "id", "kind", "channel", "category_id", "region_id", "lead_unit_id", "received_at",
+        "closed_at", "outcome")
+    if case_ids is not None:
+        base = base.filter(pk__in=list(case_ids))
+    last = 0
+    while True:
+        cases = list(base.filter(pk__gt=last)[:batch])
+        if not cases:
+            break
+        ids = [c.pk for c in cases]
+        clocks, events = _read(ids)
+        stored: dict[int, list[tuple]] = {pk: [] for pk in ids}
+        for fact in Fact.objects.filter(case_id__in=ids):
+            stored[fact.case_id].append(_key(fact))
+        for case in cases:
+            expected = sorted(map(_key, facts_for(case, clocks[case.pk], events[case.pk],
+                                                   calendar)), key=repr)
+            if sorted(stored[case.pk], key=repr) != expected:
+                wrong.append(case.pk)
+        last = ids[-1]
+    return wrong

@@ -1,0 +1,752 @@
+"""Every figure Qinqing shows, by name, with its formula, numerator and denominator.
+
+Nothing outside this module computes a figure: pages, the API, the Excel and PDF
+bulletins, the dashboard and the public open data all call `figures()` or `breakdown()`.
+
+What a scope means (the same for every figure unless its formula says otherwise):
+
+- The **cases of a scope** are those *received* (``received_at``) on a local
+  (Asia/Shanghai) calendar day from ``start`` to ``end`` inclusive, whose region is the
+  scope's region or below it, whose lead unit is the scope's unit or below it, and whose
+  kind, channel and category (or a category below it) match. Filters left empty match all.
+- Each figure describes those cases **as they stood at the end of the period** (local
+  midnight after ``end``): a case closed the day after is *in progress* in that period's
+  figures, and a finished period's figures do not change when cases move on later.
+- Exceptions, named in their formulas: ``overdue_now`` is measured *now* (on the cases of
+  the scope), and ``closures`` counts by the day of closing instead of receipt.
+- A **breakdown** splits the scope's cases into groups (by the day, week or month they
+  were received, or by kind, channel, region, lead unit, category or destination); each
+  group is measured at the end of the whole scope, so counts add up to the scope's total.
+- A rate is ``None`` when its denominator is 0, never a made-up 0 %. Values are not
+  rounded: a rate is the exact quotient (a Decimal), shown rounded only by `Figure.text`.
+
+Figures are counted from the fact table (models.Fact, kept right in the same transaction
+as every case change by facts.py) with one SQL query per family of figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate, Case as When_, CharField, Count, IntegerField, Q, Sum, Value, When,
+)
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _, gettext_lazy
+
+from qinqing.cases.models import Channel, Kind, Outcome, Stage
+from qinqing.cases.models.case import Satisfaction
+from qinqing.insights.models import Fact
+from qinqing.org.models import REGION_KINDS, UnitKind
+from qinqing.refdata import refdata
+
+# --------------------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What figures are about; every field optional but the period."""
+
+    start: date  # inclusive, local (Asia/Shanghai) calendar dates, on received_at
+    end: date  # inclusive
+    region: str = ""  # a region unit code (city / county / zone): that region and below
+    unit: str = ""  # lead unit code: that unit and its sub-units
+    kind: str = ""
+    channel: str = ""
+    category: str = ""  # category code: it and its children
+
+    @property
+    def since(self) -> datetime:
+        return _local_midnight(self.start)
+
+    @property
+    def until(self) -> datetime:
+        """The end of the period: local midnight after `end` (exclusive)."""
+        return _local_midnight(self.end + timedelta(days=1))
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min),
+                               timezone.get_default_timezone())
+
+
+class InvalidScope(ValueError):
+    """A scope that names something that does not exist; `fields` says what, per field."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+MAX_DAYS = 366 * 20  # a scope longer than this is a typing mistake, not a question
+
+
+# -------------------------------------------------------------------------- figure
+
+UNIT_COUNT, UNIT_RATIO, UNIT_SECONDS = "count", "ratio", "seconds"
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # e.g. "closure_rate"
+    label: str  # translated label
+    formula: str  # translated, human-readable formula, e.g. "closed ÷ routed"
+    value: int | Decimal | None  # None when the denominator is 0 (never a fake 0 %)
+    numerator: int | None = None
+    denominator: int | None = None
+    unit: str = UNIT_COUNT  # count, ratio (0–1) or seconds (of working time)
+
+    @property
+    def text(self) -> str:
+        """The value as shown to people: rates in per cent to one decimal, working time
+        in hours to one decimal, counts as they are. Rounded here and only here."""
+        if self.value is None:
+            return "—"
+        if self.unit == UNIT_RATIO:
+            return _("%(percent)s%%") % {"percent": _round(self.value * 100, "0.1")}
+        if self.unit == UNIT_SECONDS:
+            return _("%(hours)s h") % {"hours": _round(Decimal(self.value) / 3600, "0.1")}
+        return str(self.value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": str(self.label), "formula": str(self.formula),
+                "value": None if self.value is None else str(self.value),
+                "numerator": self.numerator, "denominator": self.denominator,
+                "unit": self.unit, "text": self.text}
+
+
+def _round(value: Decimal, places: str) -> str:
+    return str(Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
+def _quotient(numerator: int | None, denominator: int | None) -> Decimal | None:
+    if not denominator:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return Decimal(numerator or 0) / Decimal(denominator)
+
+
+# ------------------------------------------------------------------ configuration
+
+def satisfied_levels() -> tuple[str, ...]:
+    """Callback results that count as satisfied (domain.md §10: satisfied and basically
+    satisfied, unless the policy says otherwise): QINQING_SATISFIED_LEVELS."""
+    return tuple(getattr(settings, "QINQING_SATISFIED_LEVELS",
+                         (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)))
+
+
+def response_stage() -> str:
+    """The stage whose on-time stop counts as a response (Beijing's response rate):
+    QINQING_RESPONSE_STAGE, "sign" (default) or "dispatch"."""
+    return getattr(settings, "QINQING_RESPONSE_STAGE", Stage.SIGN)
+
+
+def resolution_base() -> str:
+    """Denominator of the resolution rate: "rated" callbacks (default) or "all" callbacks,
+    closed-unrated ones included: QINQING_RESOLUTION_BASE."""
+    return getattr(settings, "QINQING_RESOLUTION_BASE", "rated")
+
+
+# ------------------------------------------------------------------------ registry
+
+@dataclass(frozen=True)
+class Metric:
+    """A named figure: which family of facts it is counted from, how, and its words.
+
+    statistic: "count" (value = the numerator aggregate), "difference" (numerator −
+    denominator aggregates, e.g. routed − closed), "ratio" and "mean" (numerator ÷
+    denominator), "p90" (the 90th percentile aggregate, over denominator values).
+    """
+
+    name: str
+    label: Promise
+    formula: Promise | Callable[[], str]
+    family: str  # cases, clocks, callbacks, overdue, closures
+    numerator: str
+    denominator: str | None = None
+    statistic: str = "count"
+    unit: str = UNIT_COUNT
+    basis: str = "cohort"  # cohort (received in the period), snapshot (now), flow
+
+    def formula_text(self) -> str:
+        return str(self.formula() if callable(self.formula) else self.formula)
+
+    def figure(self, agg: dict[str, Any]) -> Figure:
+        num = agg.get(self.numerator, 0) or 0
+        den = agg.get(self.denominator, 0) or 0 if self.denominator else None
+        if self.statistic == "count":
+            return self._make(num)
+        if self.statistic == "difference":
+            return self._make(num - den)
+        if self.statistic in ("ratio", "mean"):
+            return self._make(_quotient(num, den), num, den)
+        if self.statistic == "p90":
+            value = agg.get(self.numerator) if den else None
+            return self._make(value, None, den)
+        raise ValueError(self.statistic)
+
+    def _make(self, value, numerator=None, denominator=None) -> Figure:
+        return Figure(self.name, str(self.label), self.formula_text(), value, numerator,
+                      denominator, self.unit)
+
+
+STAGES = (Stage.DISPATCH, Stage.SIGN, Stage.RESOLVE, Stage.CALLBACK)
+STAGE_WORDS = {  # formula words per stage
+    Stage.DISPATCH: gettext_lazy("dispatch (received → dispatched or answered)"),
+    Stage.SIGN: gettext_lazy("sign (dispatched → signed for)"),
+    Stage.RESOLVE: gettext_lazy("resolve (dispatched → replied)"),
+    Stage.CALLBACK: gettext_lazy("callback (replied → called back)"),
+}
+
+
+def _satisfaction_formula() -> str:
+    levels = "＋".join(str(Satisfaction(level).label) for level in satisfied_levels())
+    return _("callbacks whose result is %(levels)s ÷ rated callbacks (a dissatisfied "
+             "callback reopens the case; closed-unrated cases are not rated), made by the "
+             "end of the period") % {"levels": levels}
+
+
+def _response_formula() -> str:
+    if response_stage() == Stage.DISPATCH:
+        return _("new cases dispatched or answered on time ÷ dispatch-stage clocks started, "
+                 "by the end of the period")
+    return _("dispatches signed for by the unit on time ÷ dispatches (each dispatch starts "
+             "a sign-stage clock), by the end of the period")
+
+
+def _resolution_formula() -> str:
+    if resolution_base() == "all":
+        return _("callbacks where the caller says the matter is solved ÷ all callbacks "
+                 "(rated or closed unrated), by the end of the period; a dissatisfied "
+                 "callback counts as not solved")
+    return _("callbacks where the caller says the matter is solved ÷ rated callbacks, by "
+             "the end of the period; a dissatisfied callback counts as not solved")
+
+
+def _registry() -> dict[str, Metric]:
+    m = [
+        Metric("received", gettext_lazy("Matters received"),
+               gettext_lazy("cases received in the period (by time of receipt)"),
+               "cases", "received"),
+        Metric("consultations", gettext_lazy("Consultations received"),
+               gettext_lazy("cases of kind consultation received in the period"),
+               "cases", "consultations"),
+        Metric("direct_answers", gettext_lazy("Answered directly"),
+               gettext_lazy("consultations answered on the spot (direct answer), by the end "
+                            "of the period"), "cases", "direct_answers"),
+        Metric("direct_answer_rate", gettext_lazy("Direct-answer rate"),
+               gettext_lazy("direct answers ÷ consultations received"),
+               "cases", "direct_answers", "consultations", "ratio", UNIT_RATIO),
+        Metric("routed", gettext_lazy("Routed to units"),
+               gettext_lazy("cases dispatched to a lead unit at least once by the end of the "
+                            "period"), "cases", "routed"),
+        Metric("closed", gettext_lazy("Closed"),
+               gettext_lazy("routed cases closed by the end of the period"), "cases", "closed"),
+        Metric("in_progress", gettext_lazy("In progress"),
+               gettext_lazy("routed − closed: routed cases not closed by the end of the period"),
+               "cases", "routed", "closed", "difference"),
+        Metric("closure_rate", gettext_lazy("Closure rate"),
+               gettext_lazy("closed ÷ routed (routed cases closed by the end of the period ÷ "
+                            "cases routed)"), "cases", "closed", "routed", "ratio", UNIT_RATIO),
+        Metric("completion_rate", gettext_lazy("Completion rate, direct answers included"),
+               gettext_lazy("(direct answers + closed) ÷ matters received"),
+               "cases", "completed", "received", "ratio", UNIT_RATIO),
+        Metric("other_matters", gettext_lazy("Neither answered directly nor routed"),
+               gettext_lazy("received − direct answers − routed: merged, rejected, not accepted "
+                            "(another procedure) or waiting for dispatch at the end of the "
+                            "period"), "cases", "other"),
+        Metric("closures", gettext_lazy("Closures in the period"),
+               gettext_lazy("routed cases closed during the period, whenever they were received "
+                            "(counted by the day of closing)"), "closures", "closures",
+               basis="flow"),
+        Metric("overdue_now", gettext_lazy("Overdue now"),
+               gettext_lazy("cases of the period with a running stage past its deadline now "
+                            "(suspended stages not counted)"), "overdue", "overdue",
+               basis="snapshot"),
+        Metric("reopen_rate", gettext_lazy("Reopen rate"),
+               gettext_lazy("cases reopened after a dissatisfied callback ÷ cases called back, "
+                            "by the end of the period"), "cases", "reopened", "called_back",
+               "ratio", UNIT_RATIO),
+        Metric("rated_callbacks", gettext_lazy("Rated callbacks"),
+               gettext_lazy("callbacks with a satisfaction result made by the end of the "
+                            "period"), "callbacks", "rated"),
+        Metric("satisfaction_rate", gettext_lazy("Satisfaction rate"), _satisfaction_formula,
+               "callbacks", "satisfied", "rated", "ratio", UNIT_RATIO),
+        Metric("response_rate", gettext_lazy("Response rate"), _response_formula,
+               "clocks", "response_on_time", "response_started", "ratio", UNIT_RATIO),
+        Metric("resolution_rate", gettext_lazy("Resolution rate"), _resolution_formula,
+               "callbacks", "resolved", "resolution_base", "ratio", UNIT_RATIO),
+    ]
+    for stage in STAGES:
+        words = STAGE_WORDS[stage]
+        label = Stage(stage).label
+        m += [
+            Metric(f"on_time_rate_{stage}",
+                   _lazy_format(gettext_lazy("On-time rate, %(stage)s"), stage=label),
+                   _lazy_format(gettext_lazy("%(stage)s clocks stopped by their recorded "
+                                             "deadline ÷ %(stage)s clocks stopped, by the end "
+                                             "of the period"), stage=words),
+                   "clocks", f"on_time_{stage}", f"finished_{stage}", "ratio", UNIT_RATIO),
+            Metric(f"avg_working_time_{stage}",
+                   _lazy_format(gettext_lazy("Average working time, %(stage)s"), stage=label),
+                   _lazy_format(gettext_lazy("working time of the %(stage)s clocks stopped by "
+                                             "the end of the period ÷ their number (office "
+                                             "time by the working calendar, suspensions "
+                                             "excluded; in seconds)"), stage=words),
+                   "clocks", f"worked_{stage}", f"finished_{stage}", "mean", UNIT_SECONDS),
+            Metric(f"p90_working_time_{stage}",
+                   _lazy_format(gettext_lazy("90th-percentile working time, %(stage)s"),
+                                stage=label),
+                   _lazy_format(gettext_lazy("the working time within which 90%% of the "
+                                             "%(stage)s clocks stopped by the end of the "
+                                             "period stopped (nearest rank: the ⌈0.9 n⌉-th "
+                                             "shortest; in seconds)"), stage=words),
+                   "clocks", f"p90_{stage}", f"finished_{stage}", "p90", UNIT_SECONDS),
+        ]
+    return {metric.name: metric for metric in m}
+
+
+class _lazy_format:
+    """A translatable template with arguments, translated when shown."""
+
+    def __init__(self, template: Promise, **args):
+        self.template, self.args = template, args
+
+    def __call__(self) -> str:
+        return str(self.template) % {k: str(v) for k, v in self.args.items()}
+
+    def __str__(self) -> str:
+        return self()
+
+
+METRICS: dict[str, Metric] = _registry()
+DEFAULT_NAMES: tuple[str, ...] = tuple(METRICS)
+BREAKDOWNS = ("day", "week", "month", "kind", "channel", "region", "unit", "category",
+              "destination")
+
+# -------------------------------------------------------------------- master data
+
+
+@dataclass(frozen=True)
+class _UnitInfo:
+    pk: int
+    code: str
+    label: str
+    kind: str
+    path: str
+
+
+@dataclass(frozen=True)
+class _Masters:
+    units: dict[int, _UnitInfo]
+    unit_by_code: dict[str, _UnitInfo]
+    categories: dict[int, tuple[str, str, int | None]]  # pk -> (code, name, parent pk)
+    category_by_code: dict[str, int]
+
+    def subtree(self, unit: _UnitInfo) -> list[int]:
+        return [u.pk for u in self.units.values() if u.path.startswith(unit.path)]
+
+    def category_subtree(self, pk: int) -> list[int]:
+        found, frontier = {pk}, {pk}
+        while frontier:
+            frontier = {c for c, (_, _, parent) in self.categories.items()
+                        if parent in frontier and c not in found}
+            found |= frontier
+        return sorted(found)
+
+    def destination(self, unit: _UnitInfo) -> str:
+        """Where a routed case went (domain.md §2, Linfen): the discipline commission, a
+        county-level government (a county, district or development zone, or a unit below
+        one), or a city department (any other unit)."""
+        if unit.kind == UnitKind.DISCIPLINE_COMMISSION:
+            return DISCIPLINE
+        for code in unit.path.strip("/").split("/")[1:]:
+            above = self.unit_by_code.get(code)
+            if above is not None and above.kind in (UnitKind.COUNTY, UnitKind.DEVELOPMENT_ZONE):
+                return COUNTIES
+        return CITY_DEPARTMENTS
+
+
+DISCIPLINE, CITY_DEPARTMENTS, COUNTIES = "discipline_commission", "city_departments", "counties"
+DESTINATIONS = {
+    DISCIPLINE: gettext_lazy("Discipline commission"),
+    CITY_DEPARTMENTS: gettext_lazy("City departments"),
+    COUNTIES: gettext_lazy("Counties, districts and zones"),
+}
+
+
+def _masters() -> _Masters:
+    return refdata.get(("insights masters",), _load_masters)
+
+
+def _load_masters() -> _Masters:
+    from qinqing.cases.models import Category
+    from qinqing.org.models import Unit
+
+    units = {pk: _UnitInfo(pk, code, short or name, kind, path) for pk, code, short, name, kind, path
+             in Unit.objects.values_list("pk", "code", "short_name", "name", "kind", "path")}
+    categories = {pk: (code, name, parent) for pk, code, name, parent
+                  in Category.objects.values_list("pk", "code", "name", "parent_id")}
+    return _Masters(units, {u.code: u for u in units.values()}, categories,
+                    {code: pk for pk, (code, _, _) in categories.items()})
+
+
+# ------------------------------------------------------------------ validation
+
+def validate(scope: Scope) -> None:
+    """Raise InvalidScope naming every field that does not make sense."""
+    errors: dict[str, str] = {}
+    if not isinstance(scope.start, date) or not isinstance(scope.end, date):
+        raise InvalidScope({"start": _("Give the period as dates.")})
+    if scope.end < scope.start:
+        errors["end"] = _("The end of the period is before its start.")
+    elif (scope.end - scope.start).days > MAX_DAYS:
+        errors["end"] = _("A period may be at most %(years)s years long.") % {"years": 20}
+    masters = _masters()
+    if scope.region:
+        unit = masters.unit_by_code.get(scope.region)
+        if unit is None or unit.kind not in REGION_KINDS:
+            errors["region"] = _("No region (city, county or zone) has the code %(code)s.") % {
+                "code": scope.region}
+    if scope.unit and scope.unit not in masters.unit_by_code:
+        errors["unit"] = _("No unit has the code %(code)s.") % {"code": scope.unit}
+    if scope.kind and scope.kind not in Kind.values:
+        errors["kind"] = _("Choose one of: %(values)s.") % {"values": ", ".join(Kind.values)}
+    if scope.channel and scope.channel not in Channel.values:
+        errors["channel"] = _("Choose one of: %(values)s.") % {
+            "values": ", ".join(Channel.values)}
+    if scope.category and scope.category not in masters.category_by_code:
+        errors["category"] = _("No category has the code %(code)s.") % {"code": scope.category}
+    if errors:
+        raise InvalidScope(errors)
+
+
+def _names(names: Iterable[str] | None) -> list[str]:
+    if names is None:
+        return list(DEFAULT_NAMES)
+    names = list(names)
+    unknown = [n for n in names if n not in METRICS]
+    if unknown:
+        raise InvalidScope({"names": _("Unknown figures: %(names)s.") % {
+            "names": ", ".join(unknown)}})
+    return names
+
+
+# ---------------------------------------------------------------------- queries
+
+class PercentileDisc(Aggregate):
+    """PostgreSQL's nearest-rank percentile: the first value whose cumulative share
+    reaches the fraction (the ⌈0.9 n⌉-th smallest for 0.9)."""
+
+    function = "PERCENTILE_DISC"
+    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = IntegerField()
+
+
+def nearest_rank(sorted_values: list[int], share_tenths: int = 9) -> int | None:
+    """The ⌈share·n⌉-th smallest value (1-based) of a sorted list; None if empty."""
+    n = len(sorted_values)
+    if not n:
+        return None
+    rank = (share_tenths * n + 9) // 10
+    return sorted_values[max(rank, 1) - 1]
+
+
+def _dimension_filter(scope: Scope, masters: _Masters) -> Q:
+    q = Q()
+    if scope.region:
+        region = masters.unit_by_code[scope.region]
+        q &= Q(region_id__in=[pk for pk in masters.subtree(region)
+                              if masters.units[pk].kind in REGION_KINDS])
+    if scope.unit:
+        q &= Q(lead_unit_id__in=masters.subtree(masters.unit_by_code[scope.unit]))
+    if scope.kind:
+        q &= Q(kind=scope.kind)
+    if scope.channel:
+        q &= Q(channel=scope.channel)
+    if scope.category:
+        q &= Q(category_id__in=masters.category_subtree(masters.category_by_code[scope.category]))
+    return q
+
+
+@dataclass
+class _Grouping:
+    """How a breakdown groups rows: an SQL expression (None: no grouping), and the key and
+    label of each group."""
+
+    by: str
+    expression: Any
+    key: Callable[[Any], str]
+    label: Callable[[str], str]
+    keys: list[str] = field(default_factory=list)  # groups always listed, even if empty
+
+
+def _grouping(by: str | None, scope: Scope, masters: _Masters, date_field: str) -> _Grouping:
+    if by is None:
+        return _Grouping("", None, lambda v: "", lambda k: "")
+    if by == "day":
+        days = [scope.start + timedelta(days=i) for i in range((scope.end - scope.start).days + 1)]
+        return _Grouping(by, date_field, _day_key, _day_label, [d.isoformat() for d in days])
+    if by == "week":
+        return _Grouping(by, TruncWeek(date_field), _week_key, _week_label,
+                         sorted({_week_key(scope.start + timedelta(days=i))
+                                 for i in range((scope.end - scope.start).days + 1)}))
+    if by == "month":
+        months, day = [], scope.start.replace(day=1)
+        while day <= scope.end:
+            months.append(_month_key(day))
+            day = (day + timedelta(days=32)).replace(day=1)
+        return _Grouping(by, TruncMonth(date_field), _month_key, _month_label, months)
+    if by == "kind":
+        return _Grouping(by, "kind", str, lambda k: str(Kind(k).label) if k in Kind.values else k,
+                         sorted(Kind.values))
+    if by == "channel":
+        return _Grouping(by, "channel", str,
+                         lambda k: str(Channel(k).label) if k in Channel.values else k,
+                         sorted(Channel.values))
+    if by == "region":
+        return _Grouping(by, "region_id", lambda pk: masters.units[pk].code,
+                         lambda code: masters.unit_by_code[code].label)
+    if by == "unit":
+        return _Grouping(by, "lead_unit_id",
+                         lambda pk: masters.units[pk].code if pk is not None else "",
+                         lambda code: masters.unit_by_code[code].label if code
+                         else _("Not routed"))
+    if by == "category":
+        return _category_grouping(scope, masters)
+    if by == "destination":
+        groups: dict[str, list[int]] = defaultdict(list)
+        for unit in masters.units.values():
+            groups[masters.destination(unit)].append(unit.pk)
+        expression = When_(*[When(lead_unit_id__in=pks, then=Value(key))
+                             for key, pks in sorted(groups.items())],
+                           default=Value(""), output_field=CharField())
+        return _Grouping(by, expression, str,
+                         lambda k: str(DESTINATIONS[k]) if k else _("Not routed"),
+                         sorted(DESTINATIONS))
+    raise InvalidScope({"by": _("Break down by one of: %(values)s.") % {
+        "values": ", ".join(BREAKDOWNS)}})
+
+
+def _category_grouping(scope: Scope, masters: _Masters) -> _Grouping:
+    # Groups are the categories one level below the scope's category (top-level ones when
+    # the scope has none); a case filed on the scope's category itself is its own group.
+    top = masters.category_by_code.get(scope.category) if scope.category else None
+    heads = [pk for pk, (_, _, parent) in masters.categories.items() if parent == top]
+    whens = [When(category_id__in=masters.category_subtree(pk),
+                  then=Value(masters.categories[pk][0])) for pk in sorted(heads)]
+    default = Value(masters.categories[top][0] if top else "")
+    expression = When_(*whens, default=default, output_field=CharField())
+
+    def label(code: str) -> str:
+        pk = masters.category_by_code.get(code)
+        return masters.categories[pk][1] if pk else _("Uncategorised")
+
+    return _Grouping("category", expression, str, label)
+
+
+def _day_key(value) -> str:
+    return _as_date(value).isoformat()
+
+
+def _week_key(value) -> str:
+    year, week, _weekday = _as_date(value).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _month_key(value) -> str:
+    return _as_date(value).strftime("%Y-%m")
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def _day_label(key: str) -> str:
+    day = date.fromisoformat(key)
+    return _("%(month)s/%(day)s") % {"month": day.month, "day": day.day}
+
+
+def _week_label(key: str) -> str:
+    year, week = key.split("-W")
+    monday = date.fromisocalendar(int(year), int(week), 1)
+    return _("Week %(week)s of %(year)s (from %(month)s/%(day)s)") % {
+        "week": int(week), "year": year, "month": monday.month, "day": monday.day}
+
+
+def _month_label(key: str) -> str:
+    year, month = key.split("-")
+    return _("%(month)s/%(year)s") % {"year": year, "month": int(month)}
+
+
+def _families(names: list[str]) -> set[str]:
+    return {METRICS[name].family for name in names}
+
+
+def _run(names: list[str], scope: Scope, by: str | None, *,
+         now: datetime | None = None) -> tuple[_Grouping, dict[str, dict[str, Any]]]:
+    """Aggregates per group key (one query per family the names need)."""
+    validate(scope)
+    masters = _masters()
+    dims = _dimension_filter(scope, masters)
+    period = Q(received_on__gte=scope.start, received_on__lte=scope.end)
+    until = scope.until
+    result: dict[str, dict[str, Any]] = defaultdict(dict)
+    grouping = _grouping(by, scope, masters, "received_on")
+    families = _families(names)
+
+    def grouped(qs, grouping: _Grouping, **aggregates) -> Iterable[tuple[str, dict]]:
+        if grouping.expression is None:
+            yield "", qs.aggregate(**aggregates)
+            return
+        rows = (qs.annotate(_group=_expr(grouping.expression)).values("_group")
+                .annotate(**aggregates).order_by())
+        for row in rows:
+            group = row.pop("_group")
+            yield grouping.key(group), row
+
+    if "cases" in families:
+        qs = Fact.objects.filter(period, dims, row=Fact.Row.CASE)
+        routed = Q(dispatched_at__lt=until)
+        for key, agg in grouped(
+                qs, grouping,
+                received=Count("pk"),
+                consultations=Count("pk", filter=Q(kind=Kind.CONSULTATION)),
+                direct_answers=Count("pk", filter=Q(outcome=Outcome.DIRECT_ANSWER,
+                                                    closed_at__lt=until)),
+                routed=Count("pk", filter=routed),
+                closed=Count("pk", filter=routed & Q(closed_at__lt=until)),
+                called_back=Count("pk", filter=Q(called_back_at__lt=until)),
+                reopened=Count("pk", filter=Q(reopened_at__lt=until))):
+            agg["completed"] = agg["direct_answers"] + agg["closed"]
+            agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
+            result[key].update(agg)
+
+    if "clocks" in families:
+        _clock_aggregates(Fact.objects.filter(period, dims, row=Fact.Row.CLOCK), grouping,
+                          until, result)
+
+    if "callbacks" in families:
+        qs = Fact.objects.filter(period, dims, row=Fact.Row.CALLBACK, done_at__lt=until)
+        rated = ~Q(satisfaction="")
+        base = rated if resolution_base() != "all" else Q()
+        for key, agg in grouped(
+                qs, grouping,
+                callbacks=Count("pk"),
+                rated=Count("pk", filter=rated),
+                satisfied=Count("pk", filter=Q(satisfaction__in=satisfied_levels())),
+                resolved=Count("pk", filter=base & Q(resolved=True)),
+                resolution_base=Count("pk", filter=base)):
+            result[key].update(agg)
+
+    if "overdue" in families:
+        moment = now or timezone.now()
+        qs = Fact.objects.filter(period, dims, row=Fact.Row.CLOCK, done_at__isnull=True,
+                                 paused=False, due_at__lt=moment)
+        for key, agg in grouped(qs, grouping, overdue=Count("case_id", distinct=True)):
+            result[key].update(agg)
+
+    if "closures" in families:
+        flow = _grouping(by, scope, masters, "closed_on")
+        qs = Fact.objects.filter(dims, row=Fact.Row.CASE, closed_on__gte=scope.start,
+                                 closed_on__lte=scope.end, dispatched_at__isnull=False)
+        for key, agg in grouped(qs, flow, closures=Count("pk")):
+            result[key].update(agg)
+    return grouping, result
+
+
+def _expr(expression):
+    from django.db.models import F
+
+    return F(expression) if isinstance(expression, str) else expression
+
+
+def _clock_aggregates(qs, grouping: _Grouping, until: datetime, result) -> None:
+    finished = Q(done_at__lt=until)
+    aggregates = dict(
+        finished=Count("pk", filter=finished),
+        on_time=Count("pk", filter=finished & Q(on_time=True)),
+        worked=Sum("worked_seconds", filter=finished),
+        started=Count("pk", filter=Q(started_at__lt=until)),
+    )
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        aggregates["p90"] = PercentileDisc("worked_seconds", filter=finished)
+    values = ["_group", "stage"] if grouping.expression is not None else ["stage"]
+    qs_grouped = qs.annotate(_group=_expr(grouping.expression)) if grouping.expression is not None else qs
+    rows = qs_grouped.values(*values).annotate(**aggregates).order_by()
+    for row in rows:
+        key = grouping.key(row["_group"]) if grouping.expression is not None else ""
+        _put_stage(result[key], row["stage"], row)
+    if not postgres:
+        # No percentile aggregate: read the finished clocks' times in order and take the
+        # same nearest rank in Python.
+        ordered = (qs_grouped.filter(finished).values_list(*values, "worked_seconds")
+                   .order_by(*values, "worked_seconds"))
+        runs: dict[tuple, list[int]] = defaultdict(list)
+        for *group, seconds in ordered:
+            runs[tuple(group)].append(seconds)
+        for group, seconds in runs.items():
+            key = grouping.key(group[0]) if grouping.expression is not None else ""
+            result[key][f"p90_{group[-1]}"] = nearest_rank(seconds)
+
+
+def _put_stage(agg: dict, stage: str, row: dict) -> None:
+    agg[f"finished_{stage}"] = row["finished"]
+    agg[f"on_time_{stage}"] = row["on_time"]
+    agg[f"worked_{stage}"] = row["worked"] or 0
+    agg[f"started_{stage}"] = row["started"]
+    if "p90" in row:
+        agg[f"p90_{stage}"] = row["p90"]
+    if stage == response_stage():
+        agg["response_on_time"] = row["on_time"]
+        agg["response_started"] = row["started"]
+
+
+# ---------------------------------------------------------------------- the API
+
+def figures(scope: Scope, names: list[str] | None = None, *,
+            now: datetime | None = None) -> dict[str, Figure]:
+    """The named figures of a scope (all of METRICS when names is None), in that order."""
+    names = _names(names)
+    _grouping_, result = _run(names, scope, None, now=now)
+    agg = result.get("", {})
+    return {name: METRICS[name].figure(agg) for name in names}
+
+
+def breakdown(name: str, scope: Scope, by: str, *,
+              now: datetime | None = None) -> list[tuple[str, str, Figure]]:
+    """(key, label, figure) per group of the scope's cases; see the module's docstring."""
+    return breakdowns([name], scope, by, now=now)[name]
+
+
+def breakdowns(names: list[str], scope: Scope, by: str, *,
+               now: datetime | None = None) -> dict[str, list[tuple[str, str, Figure]]]:
+    """breakdown() of several figures at once, sharing the queries."""
+    names = _names(names)
+    if by not in BREAKDOWNS:
+        raise InvalidScope({"by": _("Break down by one of: %(values)s.") % {
+            "values": ", ".join(BREAKDOWNS)}})
+    grouping, result = _run(names, scope, by, now=now)
+    keys = sorted(set(grouping.keys) | set(result))
+    return {name: [(key, grouping.label(key), METRICS[name].figure(result.get(key, {})))
+                   for key in keys] for name in names}
+
+
+def rounded_percent(value: Decimal | None) -> str:
+    """A ratio as a per-cent string to one decimal (for summaries), or "—"."""
+    return "—" if value is None else _round(value * 100, "0.1")

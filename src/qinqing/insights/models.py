@@ -1,0 +1,107 @@
+"""Data of the figures: the fact table every metric is counted from.
+
+`Fact` is a narrow projection of the case tables, written in the same transaction as the
+case change it reflects (facts.py), so a figure never waits for a job and never reads the
+wide case rows. Three kinds of row, each carrying the case's dimensions so that every
+filter is a condition on one row, without a join:
+
+- one CASE row per case: when it was received, first dispatched, closed, first called
+  back, first reopened, and how it ended;
+- one CLOCK row per stage clock: stage, start, deadline, stop, on time or late, and the
+  working time it took (computed once, when it stopped, by the working calendar);
+- one CALLBACK row per callback (satisfied, basically satisfied, dissatisfied = reopened,
+  or closed unrated), with whether the caller said the matter was solved.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.cases.models import Case, Category
+from qinqing.org.models import Unit
+
+
+class Fact(models.Model):
+    class Row(models.IntegerChoices):
+        CASE = 1, _("Case")
+        CLOCK = 2, _("Stage clock")
+        CALLBACK = 3, _("Callback")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    row = models.PositiveSmallIntegerField(choices=Row.choices)
+
+    # The case's dimensions, on every row.
+    received_on = models.DateField()  # local (Asia/Shanghai) date of received_at
+    kind = models.CharField(max_length=16)
+    channel = models.CharField(max_length=20)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)
+    region = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    lead_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
+                                  null=True, db_index=False)
+
+    # CASE rows.
+    dispatched_at = models.DateTimeField(null=True)  # first dispatch
+    closed_at = models.DateTimeField(null=True)
+    closed_on = models.DateField(null=True)  # local date of closed_at
+    outcome = models.CharField(max_length=16, blank=True)
+    called_back_at = models.DateTimeField(null=True)  # first callback of any result
+    reopened_at = models.DateTimeField(null=True)  # first dissatisfied callback
+
+    # CLOCK rows (done_at is also the moment of a CALLBACK row).
+    stage = models.CharField(max_length=10, blank=True)
+    started_at = models.DateTimeField(null=True)
+    due_at = models.DateTimeField(null=True)
+    done_at = models.DateTimeField(null=True)
+    paused = models.BooleanField(default=False)
+    on_time = models.BooleanField(null=True)
+    worked_seconds = models.PositiveIntegerField(null=True)
+
+    # CALLBACK rows.
+    satisfaction = models.CharField(max_length=20, blank=True)  # blank: closed unrated
+    resolved = models.BooleanField(null=True)
+
+    class Meta:
+        verbose_name = _("Fact")
+        verbose_name_plural = _("Facts")
+        indexes = [
+            models.Index(fields=["case"], name="fact_case"),
+            # Each figure family reads one kind of row over a range of received dates; on
+            # PostgreSQL the included columns make those reads index-only scans.
+            models.Index(
+                fields=["received_on"], name="fact_cases_received",
+                condition=Q(row=1),
+                include=["kind", "channel", "category", "region", "lead_unit",
+                         "dispatched_at", "closed_at", "outcome", "called_back_at",
+                         "reopened_at"]),
+            models.Index(
+                fields=["closed_on"], name="fact_cases_closed",
+                condition=Q(row=1, closed_on__isnull=False),
+                include=["kind", "channel", "category", "region", "lead_unit",
+                         "dispatched_at"]),
+            models.Index(
+                fields=["received_on"], name="fact_clocks_received",
+                condition=Q(row=2),
+                include=["stage", "kind", "channel", "category", "region", "lead_unit",
+                         "started_at", "done_at", "on_time", "worked_seconds"]),
+            models.Index(
+                fields=["due_at"], name="fact_clocks_open_due",
+                condition=Q(row=2, done_at__isnull=True),
+                include=["received_on", "kind", "channel", "category", "region",
+                         "lead_unit", "paused", "case"]),
+            models.Index(
+                fields=["received_on"], name="fact_callbacks_received",
+                condition=Q(row=3),
+                include=["kind", "channel", "category", "region", "lead_unit", "done_at",
+                         "satisfaction", "resolved"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_row_display()} {self.stage}".strip()
+
+
+# The ranking weights and lobby display tokens (dashboard_models.py), here so Django finds them.
+from qinqing.insights.dashboard_models import DisplayToken, RankingPolicy  # noqa: E402,F401
