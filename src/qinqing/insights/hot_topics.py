@@ -131,14 +131,17 @@ def rank(texts: Iterable[str], *, top: int = TOP, min_cases: int = MIN_CASES,
     return [Term(w, cases[w], mentions[w]) for w in ranked[:top]]
 
 
-def _place_names() -> list[str]:
+def _regions() -> list[tuple[int, str, str, str, str]]:
+    """(pk, code, path, name, short name) of every region unit: their names are taken out
+    of the texts, and a region filter means that region and the regions below it."""
     from qinqing.org.models import REGION_KINDS, Unit
 
-    names = Unit.objects.filter(kind__in=REGION_KINDS).values_list("name", "short_name")
-    return [name for pair in names for name in pair]
+    return list(Unit.objects.filter(kind__in=REGION_KINDS)
+                .values_list("pk", "code", "path", "name", "short_name"))
 
 
-def _recent_texts(since: date, until: date, region: str) -> tuple[list[str], bool]:
+def _recent_texts(since: date, until: date, region: str,
+                  regions: list[tuple]) -> tuple[list[str], bool]:
     from qinqing.cases.models import Case
 
     tz = timezone.get_current_timezone()
@@ -146,7 +149,9 @@ def _recent_texts(since: date, until: date, region: str) -> tuple[list[str], boo
         received_at__gte=datetime.combine(since, time(), tz),
         received_at__lt=datetime.combine(until + timedelta(days=1), time(), tz))
     if region:
-        rows = rows.filter(region__code=region)
+        path = next((p for _pk, code, p, *_names in regions if code == region), None)
+        rows = rows.filter(region_id__in=[pk for pk, _c, p, *_n in regions
+                                          if path and p.startswith(path)])
     # One more than the cap tells whether the cap was reached, in the same query.
     rows = list(rows.order_by("-received_at", "-id").values_list(
         "title", Substr("content", 1, MAX_CHARS))[:MAX_CASES + 1])
@@ -160,8 +165,10 @@ def hot_topics(*, until: date, days: int = DEFAULT_DAYS, region: str = "",
     since = until - timedelta(days=days - 1)
 
     def load() -> HotTopics:
-        texts, capped = _recent_texts(since, until, region)
-        terms = rank(texts, top=top, places=place_pattern(_place_names()))
+        regions = _regions()
+        texts, capped = _recent_texts(since, until, region, regions)
+        names = [n for *_ids, name, short in regions for n in (name, short)]
+        terms = rank(texts, top=top, places=place_pattern(names))
         return HotTopics(tuple(terms), since, until, region, len(texts),
                          capped, timezone.now())
 
