@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from qinqing.api.main import api
+from qinqing.insights.urls import public_urlpatterns
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -11,5 +12,6 @@ urlpatterns = [
     path("intake/", include("qinqing.intake.urls")),
     path("supervision/", include("qinqing.supervision.urls")),
     path("insights/", include("qinqing.insights.urls")),
+    path("public/", include(public_urlpatterns)),
     path("", include("qinqing.web.urls")),
 ]

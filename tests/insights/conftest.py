@@ -61,6 +61,21 @@ def drive(demo_org):
 
 
 @pytest.fixture
+def api(demo_org):
+    """A JSON client of /api/v1 as any demo login (tokens made on first use)."""
+    from qinqing.cases import services
+    from qinqing.org.models import User
+    from tests.api.conftest import ApiClient
+
+    class Tokens(dict):
+        def __missing__(self, username):
+            self[username] = services.issue_token(User.objects.get(username=username))
+            return self[username]
+
+    return ApiClient(Tokens())
+
+
+@pytest.fixture
 def make_case(user):
     """make_case(content, received=at(...), region='990102', kind='complaint',
     lead=UNIT_A, until='received'|'handling'|'closed', satisfaction='satisfied',

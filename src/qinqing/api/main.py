@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from qinqing.cases.api import public_router, router as cases_router
 from qinqing.cases.errors import CaseError
 from qinqing.cases.models import ApiToken
+from qinqing.insights.api import router as insights_router
 from qinqing.org.models import Unit, User
 from qinqing.refdata import ProcessCache
 
@@ -62,6 +63,7 @@ api = NinjaAPI(
 )
 api.add_router("/", cases_router)
 api.add_router("/", public_router)
+api.add_router("/", insights_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

@@ -15,6 +15,7 @@ filter is a condition on one row, without a join:
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +102,63 @@ class Fact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_row_display()} {self.stage}".strip()
+
+
+class TypicalCase(models.Model):
+    """A case staff chose as typical for bulletins (典型案例), told in an anonymised summary.
+
+    The summary is what the public reads: services.mark_typical refuses one that names the
+    reporter, gives a phone or ID number, or names the enterprise, unless staff state that
+    the names may be published (e.g. the enterprise agreed).
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("Case"))
+    title = models.CharField(_("Headline"), max_length=80)
+    summary = models.TextField(_("Anonymised summary"))
+    names_publishable = models.BooleanField(
+        _("Names may be published"), default=False,
+        help_text=_("Only when the people and enterprises named have agreed."))
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("Chosen by"))
+    chosen_at = models.DateTimeField(_("Chosen at"))
+    withdrawn_at = models.DateTimeField(_("Withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Typical case")
+        verbose_name_plural = _("Typical cases")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Bulletin(models.Model):
+    """A published bulletin: the figures, summary and typical cases exactly as published.
+
+    The figures of a finished period do not change, but a case corrected later could
+    still move one; what the public page and its downloads show is this snapshot, with
+    the moment it was computed.
+    """
+
+    start = models.DateField(_("From"))
+    end = models.DateField(_("To"))
+    region = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("Region"))
+    title = models.CharField(_("Title"), max_length=120)
+    document = models.JSONField(_("Published content"))
+    published_at = models.DateTimeField(_("Published at"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("Published by"))
+    withdrawn_at = models.DateTimeField(_("Withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Published bulletin")
+        verbose_name_plural = _("Published bulletins")
+        indexes = [models.Index(fields=["region", "-end", "-published_at"],
+                                name="bulletin_region_latest")]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 # The ranking weights and lobby display tokens (dashboard_models.py), here so Django finds them.

@@ -31,6 +31,11 @@ NAV = [
     NavItem("supervision:board", _("Supervision"), frozenset({Role.SUPERVISOR, Role.DISPATCHER,
                                                        Role.DISCIPLINE_INSPECTOR, Role.ANALYST,
                                                        Role.ADMINISTRATOR})),
+    NavItem("insights:bulletin", _("Bulletins"), frozenset({
+        Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.DISPATCHER,
+        Role.DISCIPLINE_INSPECTOR})),
+    NavItem("insights:typical", _("Typical cases"), frozenset({
+        Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})),
     NavItem("insights:dashboard", _("Dashboard"), frozenset({Role.ANALYST, Role.SUPERVISOR,
                                                         Role.ADMINISTRATOR})),
     NavItem("insights:ranking", _("Unit ranking"), frozenset({Role.ANALYST, Role.SUPERVISOR,

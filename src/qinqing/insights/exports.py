@@ -1,0 +1,121 @@
+"""A bulletin document (bulletins.document) as a file: JSON, Excel or PDF.
+
+Rendering only: every number is the document's, which is the metrics module's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+FORMATS = ("json", "xlsx", "pdf")
+CONTENT_TYPES = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def render(doc: dict, fmt: str, language: str = "zh-hans") -> bytes:
+    if fmt == "json":
+        return to_json(doc)
+    with translation.override(language):
+        if fmt == "xlsx":
+            return to_xlsx(doc)
+        if fmt == "pdf":
+            return to_pdf(doc)
+    raise ValueError(fmt)
+
+
+def filename(doc: dict, fmt: str) -> str:
+    scope = doc["scope"]
+    return f"bulletin-{scope['region'] or 'all'}-{scope['start']}-{scope['end']}.{fmt}"
+
+
+def to_json(doc: dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False).encode()
+
+
+def _number(figure: dict):
+    """The figure's value as a number for a spreadsheet cell (None stays empty)."""
+    value = figure["value"]
+    if value is None:
+        return None
+    return int(value) if figure["unit"] == "count" else float(Decimal(value))
+
+
+def to_xlsx(doc: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Figures")[:31]
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    scope = doc["scope"]
+    sheet.append([doc["title"]])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([_("Region"), scope["region_name"], _("Period"),
+                  f"{scope['start']} — {scope['end']}", _("Computed at"), doc["computed_at"]])
+    sheet.append([_("Summary"), doc["summary"]])
+    sheet.append([])
+    header = [_("Figure"), _("Group"), _("Value shown"), _("Exact value"), _("Numerator"),
+              _("Denominator"), _("Formula"), _("Name"), _("Group key")]
+
+    def table(caption: str, rows: list[tuple[str, str, dict]]) -> None:
+        """(group label, group key, figure) rows under a caption; the group is empty for
+        the scope's own figures."""
+        sheet.append([caption])
+        sheet.cell(sheet.max_row, 1).font = bold
+        sheet.append(header)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for group, key, figure in rows:
+            sheet.append([figure["label"], group, figure["text"], _number(figure),
+                          figure["numerator"], figure["denominator"], figure["formula"],
+                          figure["name"], key])
+            if figure["unit"] == "ratio":
+                sheet.cell(sheet.max_row, 4).number_format = "0.0000%"
+            sheet.cell(sheet.max_row, 7).alignment = wrap
+        sheet.append([])
+
+    table(_("Main figures"), [("", "", f) for f in doc["figures"]])
+    table(_("Routed, by destination"), [(r["group"], r["key"], r) for r in doc["by_destination"]])
+    table(_("Received, by kind"), [(r["group"], r["key"], r) for r in doc["by_kind"]])
+    table(_("Received, by channel"), [(r["group"], r["key"], r) for r in doc["by_channel"]])
+    table(_("Time limits by stage"), [("", "", f) for f in doc["stage_figures"]])
+    table(_("By region"), [(row["label"], row["key"], f)
+                           for row in doc["by_region"] for f in row["figures"]])
+    sheet.append([_("Notes")])
+    sheet.cell(sheet.max_row, 1).font = bold
+    for note in doc["notes"]:
+        sheet.append([note])
+    for column, width in zip(range(1, 10), (30, 16, 12, 14, 12, 12, 70, 26, 22)):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+    cases = book.create_sheet(_("Typical cases")[:31])
+    cases.append([_("Headline"), _("Kind"), _("Category"), _("Region"), _("Received on"),
+                  _("State"), _("Summary")])
+    for cell in cases[1]:
+        cell.font = bold
+    for case in doc["typical_cases"]:
+        cases.append([case["title"], case["kind_label"], case["category"], case["region"],
+                      case["received_on"], case["state_label"], case["summary"]])
+        cases.cell(cases.max_row, 7).alignment = wrap
+    for column, width in zip(range(1, 8), (30, 12, 18, 12, 12, 10, 80)):
+        cases.column_dimensions[get_column_letter(column)].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_pdf(doc: dict) -> bytes:
+    from qinqing.documents import render_pdf
+
+    return render_pdf("insights/bulletin_pdf.html", {"doc": doc})

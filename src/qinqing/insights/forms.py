@@ -1,0 +1,52 @@
+"""What the bulletin and typical-case pages accept from a browser (checked here, then the
+services check again)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.insights.metrics import MAX_DAYS
+from qinqing.insights.queries import regions
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The last finished month."""
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ChoiceField(label=_("Region"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("all I may see"))] + [
+            (u.code, u.short_name or u.name) for u in regions()]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end of the period is before its start."))
+            elif (end - start).days > MAX_DAYS:
+                self.add_error("end", _("A period may be at most %(years)s years long.") % {
+                    "years": 20})
+        return data
+
+
+class TypicalForm(forms.Form):
+    title = forms.CharField(label=_("Headline"), max_length=80)
+    summary = forms.CharField(
+        label=_("Anonymised summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What the public reads. No names, phone or ID numbers, or enterprise names "
+                    "(write 某某, 某企业) unless those named agreed."))
+    names_publishable = forms.BooleanField(
+        label=_("Names may be published (those named agreed)"), required=False)

@@ -1,0 +1,89 @@
+"""The public figures page (no login): the latest published bulletin of every region, each
+bulletin with its downloads, and the same figures as open data (JSON and CSV).
+
+Only published bulletins are shown, as they were published (models.Bulletin.document):
+nothing here reads a case."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from qinqing.insights import exports, queries
+
+OPEN_DATA_COLUMNS = ["bulletin", "region_code", "region_name", "period_start", "period_end",
+                     "published_at", "computed_at", "table", "group_key", "group_label",
+                     "name", "label", "value", "numerator", "denominator", "unit", "formula"]
+
+
+def figures_page(request):
+    latest = queries.latest_bulletins()
+    return render(request, "insights/public_figures.html", {
+        "latest": [(b, {f["name"]: f for f in b.document["figures"]}) for b in latest],
+    })
+
+
+def bulletin_page(request, pk: int):
+    bulletin = queries.published(pk)
+    if bulletin is None:
+        raise Http404
+    return render(request, "insights/public_bulletin.html",
+                  {"bulletin": bulletin, "doc": bulletin.document})
+
+
+def bulletin_file(request, pk: int, fmt: str):
+    bulletin = queries.published(pk)
+    if bulletin is None or fmt not in exports.FORMATS:
+        raise Http404
+    response = HttpResponse(exports.render(bulletin.document, fmt, get_language()),
+                            content_type=exports.CONTENT_TYPES[fmt])
+    if fmt != "json":
+        response["Content-Disposition"] = (
+            f'attachment; filename="{exports.filename(bulletin.document, fmt)}"')
+    return response
+
+
+def open_data_rows(request) -> list[dict]:
+    rows = []
+    for bulletin in queries.latest_bulletins():
+        doc = bulletin.document
+        base = {"bulletin": request.build_absolute_uri(reverse("public:bulletin",
+                                                               args=[bulletin.pk])),
+                "region_code": doc["scope"]["region"], "region_name": doc["scope"]["region_name"],
+                "period_start": doc["scope"]["start"], "period_end": doc["scope"]["end"],
+                "published_at": timezone.localtime(bulletin.published_at).isoformat(
+                    timespec="seconds"),
+                "computed_at": doc["computed_at"]}
+        tables = [("figures", "", "", f) for f in doc["figures"] + doc["stage_figures"]]
+        for table in ("by_destination", "by_kind", "by_channel"):
+            tables += [(table, r["key"], r["group"], r) for r in doc[table]]
+        tables += [("by_region", r["key"], r["label"], f) for r in doc["by_region"]
+                   for f in r["figures"]]
+        for table, key, label, figure in tables:
+            rows.append({**base, "table": table, "group_key": key, "group_label": label,
+                         **{k: figure[k] for k in ("name", "label", "value", "numerator",
+                                                   "denominator", "unit", "formula")}})
+    return rows
+
+
+def open_data_json(request):
+    return JsonResponse({"generated_at": timezone.localtime().isoformat(timespec="seconds"),
+                         "columns": OPEN_DATA_COLUMNS, "rows": open_data_rows(request)},
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def open_data_csv(request):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(open_data_rows(request))
+    # With a byte-order mark, Excel opens the UTF-8 file with its Chinese intact.
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="qinqing-figures.csv"'
+    return response
