@@ -96,7 +96,7 @@ def test_lobby_cycles_refreshes_and_survives_a_failed_update(wb):
     page = wb.page("analyst", viewport=WALL)
     fetched = _lobby_requests(page)
     page.goto("/insights/lobby/?cycle=2&refresh=3")
-    expect(page.locator("body")).to_have_attribute("data-loads", "1")
+    expect(page.locator("body")).to_have_attribute("data-loads", "1", timeout=30_000)
     expect(page.locator("#status")).to_have_attribute("data-state", "ok")
     first = page.locator("body").get_attribute("data-view")
     expect(page.locator("body")).not_to_have_attribute("data-view", first, timeout=8_000)
@@ -123,7 +123,7 @@ def test_lobby_cycles_refreshes_and_survives_a_failed_update(wb):
 def test_lobby_screenshot_of_a_chart(wb):
     page = wb.page("analyst", viewport=WALL)
     page.goto("/insights/lobby/?cycle=600&refresh=600")
-    expect(page.locator("body")).to_have_attribute("data-loads", "1")
+    expect(page.locator("body")).to_have_attribute("data-loads", "1", timeout=30_000)
     expect(page.locator(".view[data-view='headline'] li.tile")).not_to_have_count(0)
     page.keyboard.press("ArrowRight")  # the day-by-day trend
     expect(page.locator("body")).to_have_attribute("data-view", "trend_day")
@@ -147,7 +147,7 @@ def test_wall_screen_with_a_display_token_and_no_login(wb, server):
     token = _issue_token(server, "市政务服务中心大厅")
     page = wb.page(None, viewport=WALL)
     page.goto(f"/insights/lobby/screen/?cycle=600&refresh=600#token={token}")
-    expect(page.locator("body")).to_have_attribute("data-loads", "1")
+    expect(page.locator("body")).to_have_attribute("data-loads", "1", timeout=30_000)
     expect(page.locator(".view[data-view='headline'] li.tile")).not_to_have_count(0)
     wrong = wb.page(None, viewport=WALL)
     wrong.goto("/insights/lobby/screen/?cycle=600&refresh=600#token=not-a-token")
@@ -156,3 +156,46 @@ def test_wall_screen_with_a_display_token_and_no_login(wb, server):
     # The token travelled in a header, never in a URL: the access log does not have it.
     time.sleep(0.5)
     assert token not in server.log.read_text(errors="replace")
+
+
+def test_ranking_explains_each_units_score(wb):
+    page = wb.page("analyst", viewport={"width": 1400, "height": 900})
+    assert page.goto("/insights/ranking/").status == 200
+    expect(page.locator("h1")).to_contain_text("单位考核排名")
+    weights = page.get_by_test_id("weights")
+    expect(weights.locator("tr[data-criterion='bad_ratings']")).to_contain_text("好差评")
+    expect(page.get_by_test_id("weight-total")).to_have_text("85.00")  # 40 + 30 + 15 used
+    # The demo's 300 cases leave few units with 5 cases behind every rate: the
+    # administrator lowers the minimum (and a bad weight is refused first).
+    admin = wb.page("admin")
+    admin.goto("/admin/insights/rankingpolicy/add/")
+    admin.locator("#id_weight_on_time").fill("-5")
+    admin.locator("#id_min_cases").fill("2")
+    with admin.expect_navigation():
+        admin.locator("input[name=_save]").click()
+    expect(admin.locator(".errorlist")).to_be_visible()
+    admin.locator("#id_weight_on_time").fill("50")
+    with admin.expect_navigation():
+        admin.locator("input[name=_save]").click()
+    expect(admin.locator(".errorlist")).to_have_count(0)
+    page.reload()
+    expect(page.get_by_test_id("weight-total")).to_have_text("95.00")  # 50 + 30 + 15
+    ranked = page.locator("[data-testid=ranking] > tbody > tr")
+    expect(ranked.first).to_be_visible()
+    first = ranked.first
+    first.locator("summary").click()
+    parts = first.locator("td[data-contribution]").evaluate_all(
+        "cells => cells.map(c => c.dataset.contribution)")
+    from fractions import Fraction
+
+    score = first.locator("td[data-score]").get_attribute("data-score")
+    assert sum(Fraction(p) for p in parts if p) == Fraction(score)
+    check_page(page)
+    screenshot(page, "ranking")
+
+
+def test_lobby_is_accessible(wb):
+    page = wb.page("analyst", viewport=WALL)
+    page.goto("/insights/lobby/?cycle=600&refresh=600")
+    expect(page.locator("body")).to_have_attribute("data-loads", "1", timeout=30_000)
+    check_page(page)

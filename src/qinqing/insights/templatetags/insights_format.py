@@ -34,10 +34,5 @@ def exact(value) -> str:
 
 
 @register.filter
-def percent(value) -> str:
-    return "—" if value is None else f"{value}%"
-
-
-@register.filter
 def get_item(mapping, key):
     return mapping.get(key, "") if mapping else ""
