@@ -162,3 +162,39 @@ def test_lobby_pages(client, signed_in, demo_org):
     assert 'data-cycle="5"' in text and 'data-refresh="30"' in text
     bad = signed_in("handler").get("/insights/lobby/", {"cycle": "0"})
     assert bad.status_code == 400 and "2" in bad.content.decode()
+
+
+def test_lobby_data_query_count_does_not_grow(signed_in, make_case):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = signed_in("analyst")
+    now = timezone.now().replace(microsecond=0)
+    make_case("窗口排队", received=now - timedelta(days=20), until="closed")
+    few = _queries(client, "/insights/lobby/data.json", {})
+    for day in range(1, 15):
+        make_case("窗口排队", received=now - timedelta(days=day, hours=1),
+                  until="closed" if day % 2 else "handling",
+                  lead=UNIT_A if day % 3 else UNIT_B, region="990102" if day % 4 else "990103")
+    assert _queries(client, "/insights/lobby/data.json", {}) == few
+    data = client.get("/insights/lobby/data.json").json()
+    assert next(f for f in data["headline"] if f["name"] == "received")["value"] == "15"
+
+
+def test_admin_issues_a_display_token_once_and_keeps_only_its_hash(client, user, demo_org):
+    import hashlib
+    import re
+
+    from qinqing.insights.dashboard_models import DisplayToken
+
+    client.force_login(user("admin"))
+    answer = client.post("/admin/insights/displaytoken/add/", {"name": "市民中心大屏", "region": ""},
+                         follow=True)
+    assert answer.status_code == 200
+    token = re.search(r"/insights/lobby/screen/#token=([\w-]+)", answer.content.decode()).group(1)
+    row = DisplayToken.objects.get(name="市民中心大屏")
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert row.created_by.username == "admin"
+    client.logout()
+    assert client.get("/insights/lobby/data.json", HTTP_X_DISPLAY_TOKEN=token).status_code == 200
