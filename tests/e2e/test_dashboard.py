@@ -6,10 +6,11 @@ import re
 import subprocess
 import sys
 import time
+from fractions import Fraction
 
 import pytest
 
-from tests.e2e.workbench import DESKTOP, check_page, expect, screenshot
+from tests.e2e.workbench import SCREENSHOTS, check_page, expect, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -130,8 +131,7 @@ def test_lobby_screenshot_of_a_chart(wb):
     expect(page.locator(".view.active .chart[data-rendered='true'] canvas")).to_be_visible()
     expect(page.locator(".view.active h2")).to_contain_text("每日")
     page.wait_for_timeout(800)  # the view's fade-in
-    page.screenshot(path=str(__import__("tests.e2e.workbench", fromlist=["SCREENSHOTS"])
-                             .SCREENSHOTS / "lobby.png"))
+    page.screenshot(path=str(SCREENSHOTS / "lobby.png"))  # the screen as it is, not full-page
 
 
 def _issue_token(server, name: str) -> str:
@@ -186,8 +186,6 @@ def test_ranking_explains_each_units_score(wb):
     first.locator("summary").click()
     parts = first.locator("td[data-contribution]").evaluate_all(
         "cells => cells.map(c => c.dataset.contribution)")
-    from fractions import Fraction
-
     score = first.locator("td[data-score]").get_attribute("data-score")
     assert sum(Fraction(p) for p in parts if p) == Fraction(score)
     check_page(page)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from qinqing.insights import dashboard, display_tokens, ranking
 from qinqing.insights.dashboard_models import RankingPolicy
 from qinqing.insights.filters import DEFAULT_DAYS, LobbyOptions, PeriodFilter
-from qinqing.insights.metrics import InvalidScope, Scope
+from qinqing.insights.metrics import InvalidScope, Scope, validate
 from qinqing.org.models import Role, Unit
 
 DASHBOARD_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})
@@ -51,8 +51,6 @@ class _Filter:
             data = form.cleaned_data
             self.scope = Scope(data["start"], data["end"], region=data["region"] or "")
             try:
-                from qinqing.insights.metrics import validate
-
                 validate(self.scope)
             except InvalidScope as exc:
                 self.errors, self.scope = dict(exc.fields), None
