@@ -164,26 +164,70 @@ def _ts(moment: datetime | None) -> str:
 FACT_COLS = ("id, case_id, row, received_on, kind, channel, category_id, region_id, "
              "lead_unit_id, dispatched_at, closed_at, closed_on, outcome, called_back_at, "
              "reopened_at, stage, started_at, due_at, done_at, paused, on_time, "
-             "worked_seconds, satisfaction, resolved")
+             "worked_seconds, satisfaction, resolved, next_due_at, bucket, last_event_on, "
+             "lag_days, rolled")
+DAILY_COLS = "day, slice, key, measure, n, seconds"
+
+
+class FactRow:
+    """The attributes of an insights Fact that qinqing.insights.rollup reads."""
+
+    __slots__ = ("row", "received_on", "kind", "channel", "category_id", "region_id",
+                 "lead_unit_id", "dispatched_at", "closed_at", "closed_on", "outcome",
+                 "called_back_at", "reopened_at", "stage", "started_at", "due_at", "done_at",
+                 "on_time", "worked_seconds", "satisfaction", "resolved", "next_due_at",
+                 "bucket")
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
 
 
 def fact_lines(first_id: int, case_id: int, received: datetime, kind: str, channel: str,
-               category: int, region: int, lead: str, case: Life, office: OfficeClock) -> list[str]:
-    """insights_fact rows (COPY text) of one case, in facts.facts_for's order."""
-    dims = (received.astimezone(SHANGHAI).date().isoformat(), kind, channel, str(category),
-            str(region), lead)
+               category: int, region: int, lead: int | None, case: Life, office: OfficeClock,
+               totals: dict, destination_of) -> list[str]:
+    """insights_fact rows (COPY text) of one case, in facts.facts_for's order, all rolled
+    up: their events are added to `totals` with qinqing.insights.rollup.add itself."""
+    from qinqing.insights import rollup
+
+    dims = dict(received_on=received.astimezone(SHANGHAI).date(), kind=kind, channel=channel,
+                category_id=category, region_id=region, lead_unit_id=lead)
     signs = [c.start for c in case.clocks if c.stage == "sign"]
     reopens = [at for at, level, _ in case.callbacks if level == "dissatisfied"]
-    closed_on = N if case.closed is None else case.closed.astimezone(SHANGHAI).date().isoformat()
-    empty_clock = ("", N, N, N, "f", N, N)
-    rows = [("1", *dims, _ts(min(signs) if signs else None), _ts(case.closed), closed_on,
-             case.outcome, _ts(case.callbacks[0][0] if case.callbacks else None),
-             _ts(min(reopens) if reopens else None), *empty_clock, "", N)]
+    running = [c.due for c in case.clocks if c.done is None]
+    facts = [FactRow(row=1, **dims, dispatched_at=min(signs) if signs else None,
+                     closed_at=case.closed, outcome=case.outcome,
+                     closed_on=case.closed.astimezone(SHANGHAI).date() if case.closed else None,
+                     called_back_at=case.callbacks[0][0] if case.callbacks else None,
+                     reopened_at=min(reopens) if reopens else None,
+                     next_due_at=min(running) if running else None, satisfaction="")]
     for clock in case.clocks:
-        worked = N if clock.done is None else str(office.between(clock.start, clock.done))
-        rows.append(("2", *dims, N, N, N, "", N, N, clock.stage, _ts(clock.start),
-                     _ts(clock.due), _ts(clock.done), "f", _b(clock.on_time), worked, "", N))
+        worked = None if clock.done is None else office.between(clock.start, clock.done)
+        facts.append(FactRow(row=2, **dims, stage=clock.stage, started_at=clock.start,
+                             due_at=clock.due, done_at=clock.done, on_time=clock.on_time,
+                             worked_seconds=worked, satisfaction="", outcome="",
+                             bucket=None if worked is None else rollup.bucket_of(worked)))
     for at, level, solved in case.callbacks:
-        rows.append(("3", *dims, N, N, N, "", N, N, "", N, N, _ts(at), "f", N, N, level,
-                     _b(solved)))
-    return ["\t".join((str(first_id + k), str(case_id), *row)) for k, row in enumerate(rows)]
+        facts.append(FactRow(row=3, **dims, done_at=at, satisfaction=level, resolved=solved,
+                             outcome="", stage=""))
+    lines = []
+    for k, f in enumerate(facts):
+        rollup.add(totals, f, destination_of)
+        last = rollup.last_event_on(f)
+        lines.append("\t".join((
+            str(first_id + k), str(case_id), str(f.row), f.received_on.isoformat(), kind,
+            channel, str(category), str(region), N if lead is None else str(lead),
+            _ts(f.dispatched_at), _ts(f.closed_at),
+            N if f.closed_on is None else f.closed_on.isoformat(), f.outcome or "",
+            _ts(f.called_back_at), _ts(f.reopened_at), f.stage or "", _ts(f.started_at),
+            _ts(f.due_at), _ts(f.done_at), "f", _b(f.on_time),
+            N if f.worked_seconds is None else str(f.worked_seconds), f.satisfaction or "",
+            _b(f.resolved), _ts(f.next_due_at), N if f.bucket is None else str(f.bucket),
+            last.isoformat(), str((last - f.received_on).days), "t")))
+    return lines
+
+
+def daily_lines(totals: dict) -> list[str]:
+    return ["\t".join((day.isoformat(), str(slice_), key, measure, str(n), str(seconds)))
+            for (slice_, day, key, measure), (n, seconds) in sorted(totals.items())
+            if n or seconds]

@@ -31,8 +31,10 @@ did; direct answers closed within 30 minutes of receipt; callbacks 90 % satisfie
 basically satisfied, 4 % closed unrated, 3 % of called-back cases reopened once first;
 and the figures' fact rows (insights_fact) exactly as qinqing.insights.facts derives them
 from those rows, working time by the office calendar (checked against worktime's own
-arithmetic at the start of the load). Callback events are not written (only their facts),
-so `qinqing rollup --check` on such a database reports the called-back cases.
+arithmetic at the start of the load), all rolled up, with the daily rollups
+(insights_daily) summed by qinqing.insights.rollup.add itself. Callback events are not
+written (only their facts), so `qinqing rollup --check` on such a database reports the
+called-back cases as differing from their (missing) timeline.
 
 Method: inside one transaction, drop the tables' secondary indexes, unique and foreign-key
 constraints (their definitions are read from the catalogue first), COPY the rows (text
@@ -208,8 +210,15 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
 
     t0 = time.perf_counter()
     tables = ["cases_case", "cases_stageclock"] + (["cases_caseevent"] if events else []) + (
-        ["insights_fact"] if history else [])
+        ["insights_fact", "insights_daily"] if history else [])
     if history:
+        from qinqing.insights.facts import destination_of
+        from qinqing.insights.rollup import new_totals
+
+        totals = new_totals()
+        destination = destination_of()
+        if cur.execute("SELECT 1 FROM insights_daily LIMIT 1").fetchone():
+            raise RuntimeError("--history loads into a database without rollups yet")
         rnd_life = random.Random(seed + 7)  # apart, so the cases are those of a plain load
         office = H.OfficeClock(current_calendar(),
                                (now - timedelta(seconds=span + 86400)).astimezone(SHANGHAI).date(),
@@ -320,7 +329,8 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
                     if clock.stage == "dispatch" and clock.start == received:
                         started.append(clock.stage)
                 rows = H.fact_lines(next_fact, cid, received, kind, channel, category, region,
-                                    lead_s, case_life, office)
+                                    None if lead_s == "\\N" else int(lead_s), case_life,
+                                    office, totals, destination)
                 fact_lines.extend(rows)
                 next_fact += len(rows)
             for stage, limit, hours in () if history else CLOCKS_BY_STATE.get(state, ()):
@@ -367,6 +377,10 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
         with cur.copy(f"COPY insights_fact ({H.FACT_COLS}) FROM STDIN") as copy:
             for k in range(0, len(fact_lines), 10000):
                 copy.write("\n".join(fact_lines[k:k + 10000]) + "\n")
+        daily = H.daily_lines(totals)
+        with cur.copy(f"COPY insights_daily ({H.DAILY_COLS}) FROM STDIN") as copy:
+            for k in range(0, len(daily), 10000):
+                copy.write("\n".join(daily[k:k + 10000]) + "\n")
     if events:
         with cur.copy(f"COPY cases_caseevent ({event_cols}) FROM STDIN") as copy:
             for k in range(0, len(event_lines), 10000):
@@ -387,7 +401,8 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
             if ddl.startswith("FOREIGN KEY"):
                 cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}')
     timings["foreign_keys_s"] = time.perf_counter() - t0
-    for table in ("cases_case", "cases_stageclock", "cases_caseevent", "insights_fact"):
+    for table in ("cases_case", "cases_stageclock", "cases_caseevent", "insights_fact",
+                  "insights_daily"):
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM {table}))")
     for year, last in seq_last.items():
@@ -403,6 +418,7 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
         # The figures read the facts by index-only scans, which need the visibility map
         # (autovacuum would set it soon after a real bulk insert too).
         cur.execute("VACUUM insights_fact")
+        cur.execute("VACUUM insights_daily")
     cur.execute("ANALYZE")
     timings["analyze_s"] = time.perf_counter() - t0
     conn.close()
@@ -410,6 +426,7 @@ def load(dsn: str, n: int, *, seed: int = 1, events: bool = False, span_days: in
     open_n = n - states.get("closed", 0)
     return {"cases": n, "open_cases": open_n, "open_share": round(open_n / n, 4) if n else 0,
             "open_clocks": open_clocks, "clocks": len(clock_lines), "facts": len(fact_lines),
+            "daily_rows": len(totals) if history else 0,
             "events": len(event_lines), "states": states,
             "per_year": per_year, "lead_units": len(leads),
             "cases_per_lead_unit": round(n / len(leads)),

@@ -64,12 +64,12 @@ def test_dashboard_filter_by_region_and_bad_dates(wb):
     page.goto("/insights/dashboard/")
     page.locator("#id_region").select_option("990102")
     with page.expect_navigation():
-        page.get_by_role("button", name="显示").click()
+        page.locator("form.filters button[type=submit]").click()
     expect(page.get_by_test_id("scope")).to_contain_text("河阳区")
     page.locator("#id_start").fill("2026-05-01")
     page.locator("#id_end").fill("2026-04-01")
     with page.expect_navigation():
-        page.get_by_role("button", name="显示").click()
+        page.locator("form.filters button[type=submit]").click()
     expect(page.get_by_test_id("filter-errors")).to_contain_text("开始日期不能晚于结束日期")
     expect(page.locator(".panel")).to_have_count(0)
     assert page.evaluate("document.querySelector('#id_start').value") == "2026-05-01"

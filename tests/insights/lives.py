@@ -88,7 +88,8 @@ class Driver:
 def clone(case, times: int) -> list[int]:
     """`times` copies of a case that the services made: the case row (its own number and
     query-code hash), its reporters, stage clocks, timeline (hash chain recomputed for the
-    new case id) and facts, row for row as the services wrote the original. Returns ids.
+    new case id), facts and their share of the daily rollups, row for row as the services
+    wrote the original. Returns ids.
 
     For worlds of thousands of cases: driving each through the services takes tens of
     milliseconds, copying takes a fraction of one."""
@@ -119,7 +120,17 @@ def clone(case, times: int) -> list[int]:
                (Fact, list(Fact.objects.filter(case=case)))]
     events = list(CaseEvent.objects.filter(case=case).order_by("seq"))
     for model, rows in related:
-        model.objects.bulk_create([_copy(row, case_id=new.pk) for new in copies for row in rows])
+        made = model.objects.bulk_create([_copy(row, case_id=new.pk) for new in copies
+                                          for row in rows])
+        if model is Fact:  # and the daily rollups, as facts.refresh_case moves them
+            from qinqing.insights import facts, rollup
+
+            totals = rollup.new_totals()
+            destination = facts.destination_of()
+            for fact in made:
+                if fact.rolled:
+                    rollup.add(totals, fact, destination)
+            rollup.apply(totals)
     chained = []
     for new in copies:
         prev = GENESIS

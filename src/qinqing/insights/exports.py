@@ -66,7 +66,7 @@ def to_xlsx(doc: dict) -> bytes:
     sheet.append([_("Summary"), doc["summary"]])
     sheet.append([])
     header = [_("Figure"), _("Group"), _("Value shown"), _("Exact value"), _("Numerator"),
-              _("Denominator"), _("Formula"), _("Name"), _("Group key")]
+              _("Denominator"), _("Formula"), _("Figure code"), _("Group key")]
 
     def table(caption: str, rows: list[tuple[str, str, dict]]) -> None:
         """(group label, group key, figure) rows under a caption; the group is empty for

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from qinqing.cases.models import Case, CaseEvent, Stage, StageClock
 from qinqing.cases.models.case import Satisfaction
+from qinqing.insights import rollup
 from qinqing.insights.models import Fact
 from qinqing.worktime.calendar import WorkingCalendar, office_time_between
 from qinqing.worktime.limits import LimitUnit, parse_limit
@@ -63,27 +64,34 @@ def _dimensions(case: Case) -> dict:
 
 def facts_for(case: Case, clocks: Iterable[StageClock], callbacks: Iterable[CaseEvent],
               calendar: WorkingCalendar) -> list[Fact]:
-    """Every fact row of one case (unsaved), from its rows as they are now."""
+    """Every fact row of one case (unsaved, not rolled up), from its rows as they are now."""
     dims = _dimensions(case)
     clocks = sorted(clocks, key=lambda c: (c.started_at, c.stage, c.pk or 0))
     callbacks = sorted(callbacks, key=lambda e: e.seq)
     signs = [c.started_at for c in clocks if c.stage == Stage.SIGN]
     reopens = [e.at for e in callbacks if e.action == "reopen"]
+    running = [c.due_at for c in clocks if c.done_at is None and c.paused_at is None]
     rows = [Fact(row=Fact.Row.CASE, **dims,
                  dispatched_at=min(signs) if signs else None,
                  closed_at=case.closed_at,
                  closed_on=local_date(case.closed_at) if case.closed_at else None,
                  outcome=case.outcome,
                  called_back_at=callbacks[0].at if callbacks else None,
-                 reopened_at=min(reopens) if reopens else None)]
+                 reopened_at=min(reopens) if reopens else None,
+                 next_due_at=min(running) if running else None)]
     for clock in clocks:
+        worked = worked_seconds(clock, calendar)
         rows.append(Fact(row=Fact.Row.CLOCK, **dims, stage=clock.stage,
                          started_at=clock.started_at, due_at=clock.due_at,
                          done_at=clock.done_at, paused=clock.paused_at is not None,
-                         on_time=clock.on_time, worked_seconds=worked_seconds(clock, calendar)))
+                         on_time=clock.on_time, worked_seconds=worked,
+                         bucket=None if worked is None else rollup.bucket_of(worked)))
     for event in callbacks:
         rows.append(Fact(row=Fact.Row.CALLBACK, **dims, done_at=event.at,
                          **_callback_result(event)))
+    for row in rows:
+        row.last_event_on = rollup.last_event_on(row)
+        row.lag_days = (row.last_event_on - row.received_on).days
     return rows
 
 
@@ -116,11 +124,31 @@ def _read(case_ids: list[int]) -> tuple[dict, dict]:
 
 
 def refresh_case(case: Case) -> None:
-    """Rewrite one case's facts from its rows (inside the caller's transaction)."""
+    """Rewrite one case's facts from its rows and move the rollups by the difference
+    (inside the caller's transaction)."""
     clocks, events = _read([case.pk])
+    old = list(Fact.objects.filter(case_id=case.pk))
     rows = facts_for(case, clocks[case.pk], events[case.pk], current_calendar())
+    totals = rollup.new_totals()
+    destination = destination_of()
+    for fact in old:
+        if fact.rolled:
+            rollup.add(totals, fact, destination, -1)
+    for fact in rows:
+        fact.rolled = True
+        rollup.add(totals, fact, destination, 1)
     Fact.objects.filter(case_id=case.pk).delete()
     Fact.objects.bulk_create(rows)
+    rollup.apply(totals)
+
+
+def destination_of():
+    """lead unit id -> destination key (metrics: discipline commission, city departments,
+    counties), with the organisation as it is now."""
+    from qinqing.insights.metrics import _masters
+
+    masters = _masters()
+    return {pk: masters.destination(unit) for pk, unit in masters.units.items()}.__getitem__
 
 
 # ------------------------------------------------------------------ maintenance
@@ -150,12 +178,17 @@ def _event_saved(sender, instance: CaseEvent, created: bool, raw=False, **kwargs
 # --------------------------------------------------------------- rebuild, check
 
 def rebuild(batch: int = 2000, progress: Callable[[int], None] | None = None) -> int:
-    """Rewrite the facts of every case, a batch per transaction. Returns cases done."""
+    """Rewrite the facts of every case and the rollups from them, in one transaction (a
+    reader sees the old figures or the new ones). Returns the number of cases."""
+    from qinqing.insights.models import Daily
+
     calendar = current_calendar(verify=True)
+    destination = destination_of()
     done = 0
     last = 0
-    while True:
-        with transaction.atomic():
+    with transaction.atomic():
+        Daily.objects.all().delete()
+        while True:
             cases = list(Case.objects.filter(pk__gt=last).order_by("pk").only(
                 "id", "kind", "channel", "category_id", "region_id", "lead_unit_id",
                 "received_at", "closed_at", "outcome")[:batch])
@@ -163,22 +196,55 @@ def rebuild(batch: int = 2000, progress: Callable[[int], None] | None = None) ->
                 break
             ids = [c.pk for c in cases]
             clocks, events = _read(ids)
+            rows = [row for c in cases for row in facts_for(c, clocks[c.pk], events[c.pk],
+                                                             calendar)]
+            totals = rollup.new_totals()
+            for row in rows:
+                row.rolled = True
+                rollup.add(totals, row, destination)
             Fact.objects.filter(case_id__in=ids).delete()
-            Fact.objects.bulk_create(
-                [row for c in cases for row in facts_for(c, clocks[c.pk], events[c.pk],
-                                                           calendar)],
-                batch_size=5000)
+            Fact.objects.bulk_create(rows, batch_size=5000)
+            rollup.apply(totals)
             last = ids[-1]
-        done += len(cases)
-        if progress:
-            progress(done)
+            done += len(cases)
+            if progress:
+                progress(done)
     return done
 
 
+def rollup_differences(batch: int = 20000) -> list[tuple]:
+    """(slice, day, key, measure, in the rollup, from the facts) wherever the rollup is not
+    the sum of the rolled facts' events (the organisation as it is now)."""
+    from qinqing.insights.models import Daily
+
+    destination = destination_of()
+    expected = rollup.new_totals()
+    last = 0
+    while True:
+        rows = list(Fact.objects.filter(rolled=True, pk__gt=last).order_by("pk")[:batch])
+        if not rows:
+            break
+        for row in rows:
+            rollup.add(expected, row, destination)
+        last = rows[-1].pk
+    stored = {(r.slice, r.day, r.key, r.measure): (r.n, r.seconds)
+              for r in Daily.objects.all().iterator(chunk_size=20000)}
+    wrong = []
+    for key in sorted(set(stored) | set(expected)):
+        have = stored.get(key, (0, 0))
+        want = tuple(expected.get(key, (0, 0)))
+        if tuple(have) != want:
+            wrong.append((*key, tuple(have), want))
+    return wrong
+
+
 def build_if_missing(verbosity: int = 1, **kwargs) -> None:
-    """After `migrate`: a database that has cases but no facts yet (the insights app was
-    just installed) gets them, so its figures are right from the start."""
-    if Case.objects.exists() and not Fact.objects.exists():
+    """After `migrate`: a database that has cases but no facts or rollups yet (the
+    insights app was just installed or upgraded) gets them, so its figures are right
+    from the start."""
+    from qinqing.insights.models import Daily
+
+    if Case.objects.exists() and not (Fact.objects.exists() and Daily.objects.exists()):
         done = rebuild()
         if verbosity:
             print(f"qinqing: built the figures' facts of {done} existing cases")
@@ -187,7 +253,8 @@ def build_if_missing(verbosity: int = 1, **kwargs) -> None:
 COMPARED = ("row", "received_on", "kind", "channel", "category_id", "region_id",
             "lead_unit_id", "dispatched_at", "closed_at", "closed_on", "outcome",
             "called_back_at", "reopened_at", "stage", "started_at", "due_at", "done_at",
-            "paused", "on_time", "worked_seconds", "satisfaction", "resolved")
+            "paused", "on_time", "worked_seconds", "satisfaction", "resolved",
+            "next_due_at", "bucket", "last_event_on", "lag_days")  # not `rolled`: bookkeeping
 
 
 def _key(fact: Fact) -> tuple:

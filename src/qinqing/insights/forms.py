@@ -21,8 +21,8 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
     region = forms.ChoiceField(label=_("Region"), required=False)
 
     def __init__(self, *args, **kwargs):

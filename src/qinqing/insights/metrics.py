@@ -26,6 +26,7 @@ as every case change by facts.py) with one SQL query per family of figures.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ from qinqing.cases.models.case import Satisfaction
 from qinqing.insights.models import Fact
 from qinqing.org.models import REGION_KINDS, UnitKind
 from qinqing.refdata import refdata
+
+logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- scope
 
@@ -455,11 +458,9 @@ class PercentileDisc(Aggregate):
 
 def nearest_rank(sorted_values: list[int], share_tenths: int = 9) -> int | None:
     """The ⌈share·n⌉-th smallest value (1-based) of a sorted list; None if empty."""
-    n = len(sorted_values)
-    if not n:
+    if not sorted_values:
         return None
-    rank = (share_tenths * n + 9) // 10
-    return sorted_values[max(rank, 1) - 1]
+    return sorted_values[nearest_rank_position(len(sorted_values), share_tenths) - 1]
 
 
 def _dimension_filter(scope: Scope, masters: _Masters) -> Q:
@@ -597,76 +598,59 @@ def _families(names: list[str]) -> set[str]:
     return {METRICS[name].family for name in names}
 
 
-def _run(names: list[str], scope: Scope, by: str | None, *,
-         now: datetime | None = None) -> tuple[_Grouping, dict[str, dict[str, Any]]]:
-    """Aggregates per group key (one query per family the names need)."""
+SOURCES = ("auto", "rollup", "facts")
+TIME_BREAKDOWNS = ("day", "week", "month")
+SLICE_BREAKDOWNS = ("kind", "channel", "region", "destination")
+
+
+def _run(names: list[str], scope: Scope, by: str | None, *, now: datetime | None = None,
+         source: str = "auto") -> tuple[_Grouping, dict[str, dict[str, Any]]]:
+    """Aggregates per group key, from the rollups where the scope and breakdown allow
+    (rollup.py), otherwise counted from the facts; one query per family of figures."""
     validate(scope)
     masters = _masters()
     dims = _dimension_filter(scope, masters)
-    period = Q(received_on__gte=scope.start, received_on__lte=scope.end)
-    until = scope.until
-    result: dict[str, dict[str, Any]] = defaultdict(dict)
     grouping = _grouping(by, scope, masters, "received_on")
     families = _families(names)
-
-    def grouped(qs, grouping: _Grouping, **aggregates) -> Iterable[tuple[str, dict]]:
-        if grouping.expression is None:
-            yield "", qs.aggregate(**aggregates)
-            return
-        rows = (qs.annotate(_group=_expr(grouping.expression)).values("_group")
-                .annotate(**aggregates).order_by())
-        for row in rows:
-            group = row.pop("_group")
-            yield grouping.key(group), row
-
-    if "cases" in families:
-        qs = Fact.objects.filter(period, dims, row=Fact.Row.CASE)
-        routed = Q(dispatched_at__lt=until)
-        for key, agg in grouped(
-                qs, grouping,
-                received=Count("pk"),
-                consultations=Count("pk", filter=Q(kind=Kind.CONSULTATION)),
-                direct_answers=Count("pk", filter=Q(outcome=Outcome.DIRECT_ANSWER,
-                                                    closed_at__lt=until)),
-                routed=Count("pk", filter=routed),
-                closed=Count("pk", filter=routed & Q(closed_at__lt=until)),
-                called_back=Count("pk", filter=Q(called_back_at__lt=until)),
-                reopened=Count("pk", filter=Q(reopened_at__lt=until))):
-            agg["completed"] = agg["direct_answers"] + agg["closed"]
-            agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
-            result[key].update(agg)
-
-    if "clocks" in families:
-        _clock_aggregates(Fact.objects.filter(period, dims, row=Fact.Row.CLOCK), grouping,
-                          until, result)
-
-    if "callbacks" in families:
-        qs = Fact.objects.filter(period, dims, row=Fact.Row.CALLBACK, done_at__lt=until)
-        rated = ~Q(satisfaction="")
-        base = rated if resolution_base() != "all" else Q()
-        for key, agg in grouped(
-                qs, grouping,
-                callbacks=Count("pk"),
-                rated=Count("pk", filter=rated),
-                satisfied=Count("pk", filter=Q(satisfaction__in=satisfied_levels())),
-                resolved=Count("pk", filter=base & Q(resolved=True)),
-                resolution_base=Count("pk", filter=base)):
-            result[key].update(agg)
-
+    result: dict[str, dict[str, Any]] = defaultdict(dict)
+    plan = _rollup_plan(scope, by, masters) if source != "facts" else None
+    if source == "rollup" and plan is None:
+        raise ValueError("this scope and breakdown cannot be read from the rollups")
+    cohort = families & {"cases", "clocks", "callbacks"}
+    if cohort and plan is not None:
+        _from_rollup(plan, scope, by, grouping, masters, dims, result)
+        if "clocks" in families and any(METRICS[n].statistic == "p90" for n in names):
+            if plan[0] == "" and by is None:
+                _p90_two_steps(scope, masters, result)
+            else:
+                _p90_from_facts(Fact.objects.filter(_period(scope), dims, row=Fact.Row.CLOCK),
+                                grouping, scope.until, result)
+    elif cohort:
+        _from_facts(families, scope, grouping, dims, result)
     if "overdue" in families:
-        moment = now or timezone.now()
-        qs = Fact.objects.filter(period, dims, row=Fact.Row.CLOCK, done_at__isnull=True,
-                                 paused=False, due_at__lt=moment)
-        for key, agg in grouped(qs, grouping, overdue=Count("case_id", distinct=True)):
-            result[key].update(agg)
-
+        _overdue(scope, grouping, dims, now or timezone.now(), result)
     if "closures" in families:
         flow = _grouping(by, scope, masters, "closed_on")
         qs = Fact.objects.filter(dims, row=Fact.Row.CASE, closed_on__gte=scope.start,
                                  closed_on__lte=scope.end, dispatched_at__isnull=False)
-        for key, agg in grouped(qs, flow, closures=Count("pk")):
+        for key, agg in _grouped(qs, flow, closures=Count("*")):
             result[key].update(agg)
     return grouping, result
+
+
+def _period(scope: Scope) -> Q:
+    return Q(received_on__gte=scope.start, received_on__lte=scope.end)
+
+
+def _grouped(qs, grouping: _Grouping, **aggregates) -> Iterable[tuple[str, dict]]:
+    if grouping.expression is None:
+        yield "", qs.aggregate(**aggregates)
+        return
+    rows = (qs.annotate(_group=_expr(grouping.expression)).values("_group")
+            .annotate(**aggregates).order_by())
+    for row in rows:
+        group = row.pop("_group")
+        yield grouping.key(group), row
 
 
 def _expr(expression):
@@ -675,46 +659,207 @@ def _expr(expression):
     return F(expression) if isinstance(expression, str) else expression
 
 
-def _clock_aggregates(qs, grouping: _Grouping, until: datetime, result) -> None:
+# ------------------------------------------------------------ counted from the facts
+
+def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q,
+                result) -> None:
+    period, until = _period(scope), scope.until
+    if "cases" in families:
+        qs = Fact.objects.filter(period, dims, row=Fact.Row.CASE)
+        routed = Q(dispatched_at__lt=until)
+        for key, agg in _grouped(
+                qs, grouping,
+                received=Count("*"),
+                consultations=Count("received_on", filter=Q(kind=Kind.CONSULTATION)),
+                direct_answers=Count("received_on", filter=Q(outcome=Outcome.DIRECT_ANSWER,
+                                                   closed_at__lt=until)),
+                routed=Count("received_on", filter=routed),
+                closed=Count("received_on", filter=routed & Q(closed_at__lt=until)),
+                called_back=Count("received_on", filter=Q(called_back_at__lt=until)),
+                reopened=Count("received_on", filter=Q(reopened_at__lt=until))):
+            agg["completed"] = agg["direct_answers"] + agg["closed"]
+            agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
+            result[key].update(agg)
+    if "clocks" in families:
+        qs = Fact.objects.filter(period, dims, row=Fact.Row.CLOCK)
+        finished = Q(done_at__lt=until)
+        values = ["_group", "stage"] if grouping.expression is not None else ["stage"]
+        grouped = (qs.annotate(_group=_expr(grouping.expression))
+                   if grouping.expression is not None else qs)
+        for row in grouped.values(*values).annotate(
+                finished=Count("received_on", filter=finished),
+                on_time=Count("received_on", filter=finished & Q(on_time=True)),
+                worked=Sum("worked_seconds", filter=finished),
+                started=Count("received_on", filter=Q(started_at__lt=until))).order_by():
+            key = grouping.key(row["_group"]) if grouping.expression is not None else ""
+            _put_stage(result[key], row["stage"], row["finished"], row["on_time"],
+                       row["worked"] or 0, row["started"])
+        _p90_from_facts(qs, grouping, until, result)
+    if "callbacks" in families:
+        qs = Fact.objects.filter(period, dims, row=Fact.Row.CALLBACK, done_at__lt=until)
+        rated = ~Q(satisfaction="")
+        base = rated if resolution_base() != "all" else Q()
+        for key, agg in _grouped(
+                qs, grouping,
+                callbacks=Count("*"),
+                rated=Count("received_on", filter=rated),
+                satisfied=Count("received_on", filter=Q(satisfaction__in=satisfied_levels())),
+                resolved=Count("received_on", filter=base & Q(resolved=True)),
+                resolution_base=Count("received_on", filter=base)):
+            result[key].update(agg)
+
+
+def _p90_from_facts(qs, grouping: _Grouping, until: datetime, result) -> None:
+    """The nearest-rank 90th percentile of the finished clocks' working time per stage:
+    PostgreSQL's percentile_disc, or the same rank in Python elsewhere."""
     finished = Q(done_at__lt=until)
-    aggregates = dict(
-        finished=Count("pk", filter=finished),
-        on_time=Count("pk", filter=finished & Q(on_time=True)),
-        worked=Sum("worked_seconds", filter=finished),
-        started=Count("pk", filter=Q(started_at__lt=until)),
-    )
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        aggregates["p90"] = PercentileDisc("worked_seconds", filter=finished)
     values = ["_group", "stage"] if grouping.expression is not None else ["stage"]
-    qs_grouped = qs.annotate(_group=_expr(grouping.expression)) if grouping.expression is not None else qs
-    rows = qs_grouped.values(*values).annotate(**aggregates).order_by()
-    for row in rows:
-        key = grouping.key(row["_group"]) if grouping.expression is not None else ""
-        _put_stage(result[key], row["stage"], row)
-    if not postgres:
-        # No percentile aggregate: read the finished clocks' times in order and take the
-        # same nearest rank in Python.
-        ordered = (qs_grouped.filter(finished).values_list(*values, "worked_seconds")
-                   .order_by(*values, "worked_seconds"))
-        runs: dict[tuple, list[int]] = defaultdict(list)
-        for *group, seconds in ordered:
-            runs[tuple(group)].append(seconds)
-        for group, seconds in runs.items():
-            key = grouping.key(group[0]) if grouping.expression is not None else ""
-            result[key][f"p90_{group[-1]}"] = nearest_rank(seconds)
+    grouped = (qs.annotate(_group=_expr(grouping.expression))
+               if grouping.expression is not None else qs)
+    if connection.vendor == "postgresql":
+        rows = grouped.filter(finished).values(*values).annotate(
+            p90=PercentileDisc("worked_seconds")).order_by()
+        for row in rows:
+            key = grouping.key(row["_group"]) if grouping.expression is not None else ""
+            result[key][f"p90_{row['stage']}"] = row["p90"]
+        return
+    ordered = (grouped.filter(finished).values_list(*values, "worked_seconds")
+               .order_by(*values, "worked_seconds"))
+    runs: dict[tuple, list[int]] = defaultdict(list)
+    for *group, seconds in ordered:
+        runs[tuple(group)].append(seconds)
+    for group, seconds in runs.items():
+        key = grouping.key(group[0]) if grouping.expression is not None else ""
+        result[key][f"p90_{group[-1]}"] = nearest_rank(seconds)
 
 
-def _put_stage(agg: dict, stage: str, row: dict) -> None:
-    agg[f"finished_{stage}"] = row["finished"]
-    agg[f"on_time_{stage}"] = row["on_time"]
-    agg[f"worked_{stage}"] = row["worked"] or 0
-    agg[f"started_{stage}"] = row["started"]
-    if "p90" in row:
-        agg[f"p90_{stage}"] = row["p90"]
+def _put_stage(agg: dict, stage: str, finished: int, on_time: int, worked: int,
+               started: int) -> None:
+    agg[f"finished_{stage}"] = finished
+    agg[f"on_time_{stage}"] = on_time
+    agg[f"worked_{stage}"] = worked
+    agg[f"started_{stage}"] = started
     if stage == response_stage():
-        agg["response_on_time"] = row["on_time"]
-        agg["response_started"] = row["started"]
+        agg["response_on_time"] = on_time
+        agg["response_started"] = started
+
+
+def _overdue(scope: Scope, grouping: _Grouping, dims: Q, moment: datetime, result) -> None:
+    # One CASE row per case carries its earliest running, unsuspended deadline.
+    qs = Fact.objects.filter(_period(scope), dims, row=Fact.Row.CASE,
+                             next_due_at__lt=moment)
+    for key, agg in _grouped(qs, grouping, overdue=Count("*")):
+        result[key].update(agg)
+
+
+# ------------------------------------------------------------------ from the rollups
+
+def _rollup_plan(scope: Scope, by: str | None, masters: _Masters):
+    """(slice, keys) when the rollups can answer this scope and breakdown, else None:
+    no unit or category filter, at most one of region, kind and channel, and a breakdown
+    by time or by that same dimension (or by any of them without a filter)."""
+    if scope.unit or scope.category:
+        return None
+    filters = [name for name in ("region", "kind", "channel") if getattr(scope, name)]
+    if len(filters) > 1 or (by is not None and by not in TIME_BREAKDOWNS + SLICE_BREAKDOWNS):
+        return None
+    by_slice = by if by in SLICE_BREAKDOWNS else None
+    if filters and by_slice and by_slice != filters[0]:
+        return None
+    slice_name = by_slice or (filters[0] if filters else "")
+    if not filters:
+        return slice_name, None
+    if filters[0] == "region":
+        region = masters.unit_by_code[scope.region]
+        return "region", [str(pk) for pk in masters.subtree(region)
+                          if masters.units[pk].kind in REGION_KINDS]
+    return filters[0], [getattr(scope, filters[0])]
+
+
+def _from_rollup(plan, scope: Scope, by: str | None, grouping: _Grouping, masters: _Masters,
+                 dims: Q, result) -> None:
+    from qinqing.insights import rollup
+
+    slice_name, keys_in = plan
+    group = None if by is None else ("day" if by in TIME_BREAKDOWNS else "key")
+    sums = rollup.sums(start=scope.start, end=scope.end, slice_name=slice_name,
+                       keys_in=keys_in, group=group, fact_filter=dims,
+                       destination_of=lambda pk: masters.destination(masters.units[pk]))
+    merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seconds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for g, measures in sums.items():
+        if group == "day":
+            key = grouping.key(date.fromisoformat(g))
+        elif group == "key" and by == "region":
+            key = masters.units[int(g)].code
+        else:
+            key = g
+        for measure, (n, total) in measures.items():
+            merged[key][measure] += n
+            seconds[key][measure] += total
+    for key, measures in merged.items():
+        result[key].update(_aggregates(measures, seconds[key]))
+
+
+def _aggregates(n: dict[str, int], seconds: dict[str, int]) -> dict[str, int]:
+    """The families' aggregates from rollup measures (names as _from_facts makes them)."""
+    agg = {name: n.get(name, 0) for name in (
+        "received", "consultations", "direct_answers", "routed", "closed", "called_back",
+        "reopened", "callbacks", "resolved")}
+    agg["completed"] = agg["direct_answers"] + agg["closed"]
+    agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
+    levels = {m[6:]: v for m, v in n.items() if m.startswith("level:")}
+    agg["rated"] = sum(levels.values())
+    agg["satisfied"] = sum(levels.get(level, 0) for level in satisfied_levels())
+    agg["resolution_base"] = agg["rated"] if resolution_base() != "all" else agg["callbacks"]
+    for stage in STAGES:
+        _put_stage(agg, stage, n.get(f"finished:{stage}", 0), n.get(f"on_time:{stage}", 0),
+                   seconds.get(f"finished:{stage}", 0), n.get(f"started:{stage}", 0))
+    return agg
+
+
+def _p90_two_steps(scope: Scope, masters: _Masters, result) -> None:
+    """The whole scope's 90th percentiles: the bucket that holds the ⌈0.9 n⌉-th working
+    time (from the rollups), then that time among the bucket's facts."""
+    from qinqing.insights import rollup
+
+    counts = rollup.bucket_sums(start=scope.start, end=scope.end,
+                                destination_of=lambda pk: masters.destination(masters.units[pk]))
+    agg = result[""]
+    for stage in STAGES:
+        n = agg.get(f"finished_{stage}", 0)
+        if not n:
+            continue
+        rank = nearest_rank_position(n)
+        below = 0
+        buckets = sorted((int(m.rsplit(":", 1)[1]), c) for m, c in counts.items()
+                         if m.startswith(f"b:{stage}:") and c)
+        for bucket, count in buckets:
+            if below + count >= rank:
+                values = list(Fact.objects.filter(
+                    _period(scope), row=Fact.Row.CLOCK, stage=stage, bucket=bucket,
+                    done_at__lt=scope.until).order_by("worked_seconds").values_list(
+                    "worked_seconds", flat=True)[rank - below - 1:rank - below])
+                if values:
+                    agg[f"p90_{stage}"] = values[0]
+                break
+            below += count
+        if f"p90_{stage}" not in agg:
+            # The rollup disagrees with the facts (`qinqing rollup --check` says where):
+            # count this one from the facts rather than show a wrong time.
+            logger.error("insights: working-time buckets disagree with the facts for %s, "
+                         "%s..%s; run `qinqing rollup --check`", stage, scope.start, scope.end)
+            fallback: dict[str, dict] = defaultdict(dict)
+            _p90_from_facts(Fact.objects.filter(_period(scope), row=Fact.Row.CLOCK,
+                                                stage=stage),
+                            _grouping(None, scope, masters, "received_on"), scope.until,
+                            fallback)
+            agg[f"p90_{stage}"] = fallback[""].get(f"p90_{stage}")
+
+
+def nearest_rank_position(n: int, share_tenths: int = 9) -> int:
+    """1-based rank of the nearest-rank percentile: ⌈share·n⌉ (at least 1)."""
+    return max((share_tenths * n + 9) // 10, 1)
 
 
 # ---------------------------------------------------------------------- the API
@@ -728,29 +873,32 @@ def scope_case_ids(scope: Scope):
         received_on__gte=scope.start, received_on__lte=scope.end).values("case_id")
 
 
-def figures(scope: Scope, names: list[str] | None = None, *,
-            now: datetime | None = None) -> dict[str, Figure]:
-    """The named figures of a scope (all of METRICS when names is None), in that order."""
+def figures(scope: Scope, names: list[str] | None = None, *, now: datetime | None = None,
+            source: str = "auto") -> dict[str, Figure]:
+    """The named figures of a scope (all of METRICS when names is None), in that order.
+
+    source: "auto" (the rollups where they can answer, else the facts), or "facts" or
+    "rollup" to force one (the tests compare them)."""
     names = _names(names)
-    _grouping_, result = _run(names, scope, None, now=now)
+    _grouping_, result = _run(names, scope, None, now=now, source=source)
     agg = result.get("", {})
     return {name: METRICS[name].figure(agg) for name in names}
 
 
-def breakdown(name: str, scope: Scope, by: str, *,
-              now: datetime | None = None) -> list[tuple[str, str, Figure]]:
+def breakdown(name: str, scope: Scope, by: str, *, now: datetime | None = None,
+              source: str = "auto") -> list[tuple[str, str, Figure]]:
     """(key, label, figure) per group of the scope's cases; see the module's docstring."""
-    return breakdowns([name], scope, by, now=now)[name]
+    return breakdowns([name], scope, by, now=now, source=source)[name]
 
 
-def breakdowns(names: list[str], scope: Scope, by: str, *,
-               now: datetime | None = None) -> dict[str, list[tuple[str, str, Figure]]]:
+def breakdowns(names: list[str], scope: Scope, by: str, *, now: datetime | None = None,
+               source: str = "auto") -> dict[str, list[tuple[str, str, Figure]]]:
     """breakdown() of several figures at once, sharing the queries."""
     names = _names(names)
     if by not in BREAKDOWNS:
         raise InvalidScope({"by": _("Break down by one of: %(values)s.") % {
             "values": ", ".join(BREAKDOWNS)}})
-    grouping, result = _run(names, scope, by, now=now)
+    grouping, result = _run(names, scope, by, now=now, source=source)
     keys = sorted(set(grouping.keys) | set(result))
     return {name: [(key, grouping.label(key), METRICS[name].figure(result.get(key, {})))
                    for key in keys] for name in names}

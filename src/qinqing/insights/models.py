@@ -30,7 +30,7 @@ class Fact(models.Model):
         CLOCK = 2, _("Stage clock")
         CALLBACK = 3, _("Callback")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
     row = models.PositiveSmallIntegerField(choices=Row.choices)
 
     # The case's dimensions, on every row.
@@ -65,39 +65,46 @@ class Fact(models.Model):
     satisfaction = models.CharField(max_length=20, blank=True)  # blank: closed unrated
     resolved = models.BooleanField(null=True)
 
+    # For the daily rollups (rollup.py): a CASE row's earliest deadline among its running,
+    # unsuspended clocks ("overdue now" is next_due_at < now); a finished CLOCK row's
+    # working-time bucket (the 90th percentile is found in its bucket); the local date of
+    # the row's latest event and how many days after receipt that was (a figure of a
+    # period leaves out the events after its end); whether the row is counted in the
+    # rollups yet (an intake is not: it is added from here until the case's next move).
+    next_due_at = models.DateTimeField(null=True)
+    bucket = models.PositiveSmallIntegerField(null=True)
+    last_event_on = models.DateField(null=True)
+    lag_days = models.PositiveIntegerField(default=0)
+    rolled = models.BooleanField(default=False)
+
     class Meta:
         verbose_name = _("Fact")
         verbose_name_plural = _("Facts")
         indexes = [
             models.Index(fields=["case"], name="fact_case"),
-            # Each figure family reads one kind of row over a range of received dates; on
-            # PostgreSQL the included columns make those reads index-only scans.
-            models.Index(
-                fields=["received_on"], name="fact_cases_received",
-                condition=Q(row=1),
-                include=["kind", "channel", "category", "region", "lead_unit",
-                         "dispatched_at", "closed_at", "outcome", "called_back_at",
-                         "reopened_at"]),
-            models.Index(
-                fields=["closed_on"], name="fact_cases_closed",
-                condition=Q(row=1, closed_on__isnull=False),
-                include=["kind", "channel", "category", "region", "lead_unit",
-                         "dispatched_at"]),
-            models.Index(
-                fields=["received_on"], name="fact_clocks_received",
-                condition=Q(row=2),
-                include=["stage", "kind", "channel", "category", "region", "lead_unit",
-                         "started_at", "done_at", "on_time", "worked_seconds"]),
-            models.Index(
-                fields=["due_at"], name="fact_clocks_open_due",
-                condition=Q(row=2, done_at__isnull=True),
-                include=["received_on", "kind", "channel", "category", "region",
-                         "lead_unit", "paused", "case"]),
-            models.Index(
-                fields=["received_on"], name="fact_callbacks_received",
-                condition=Q(row=3),
-                include=["kind", "channel", "category", "region", "lead_unit", "done_at",
-                         "satisfaction", "resolved"]),
+            # Scans by period, for the whole city, a region, a lead unit or a category
+            # (PostgreSQL: index-only for the common columns).
+            models.Index(fields=["received_on", "last_event_on"], name="fact_received",
+                         include=["row", "rolled"]),
+            models.Index(fields=["region", "received_on"], name="fact_region"),
+            models.Index(fields=["lead_unit", "received_on"], name="fact_unit"),
+            models.Index(fields=["category", "received_on"], name="fact_category"),
+            # Rows not in the rollups yet, and rows whose last event came 14 days or more
+            # after receipt (rollup.LATE_DAYS): the two small sets a rollup query reads.
+            models.Index(fields=["received_on"], name="fact_pending",
+                         condition=Q(rolled=False)),
+            models.Index(fields=["received_on"], name="fact_late",
+                         condition=Q(lag_days__gte=14)),
+            models.Index(fields=["next_due_at"], name="fact_overdue",
+                         condition=Q(next_due_at__isnull=False),
+                         include=["received_on", "kind", "channel", "category", "region",
+                                  "lead_unit"]),
+            models.Index(fields=["stage", "bucket", "received_on"], name="fact_worked",
+                         condition=Q(bucket__isnull=False),
+                         include=["worked_seconds", "done_at", "kind", "channel", "region",
+                                  "lead_unit", "category"]),
+            models.Index(fields=["closed_on"], name="fact_closed",
+                         condition=Q(closed_on__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -140,8 +147,8 @@ class Bulletin(models.Model):
     the moment it was computed.
     """
 
-    start = models.DateField(_("From"))
-    end = models.DateField(_("To"))
+    start = models.DateField(_("Period from"))
+    end = models.DateField(_("Period to"))
     region = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("Region"))
     title = models.CharField(_("Title"), max_length=120)
@@ -159,6 +166,30 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Daily(models.Model):
+    """The rollup: per day of receipt, slice and key, how many events of each measure the
+    facts hold (and their working seconds), whenever the events happened.
+
+    Slices: 0 the whole scope, 1 by kind, 2 by channel, 3 by region (key: unit id), 4 by
+    destination, 5 working-time buckets per stage (the whole scope only). rollup.py
+    keeps it equal to the sum of the rolled facts' events, in the same transaction as
+    the facts; `qinqing rollup --check` proves it.
+    """
+
+    day = models.DateField()
+    slice = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=32)
+    measure = models.CharField(max_length=32)
+    n = models.BigIntegerField(default=0)
+    seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Daily rollup")
+        verbose_name_plural = _("Daily rollups")
+        constraints = [models.UniqueConstraint(fields=["slice", "day", "key", "measure"],
+                                               name="daily_unique")]
 
 
 # The ranking weights and lobby display tokens (dashboard_models.py), here so Django finds them.

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insights', '0002_bulletins'),
+        ('insights', '0004_labels'),
         ('org', '0002_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
