@@ -64,6 +64,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, demo_org):
     ({"start": "2026-03-31", "end": "2026-03-01"}, "__all__", "开始日期不能晚于结束日期"),
     ({"start": "2024-01-01", "end": "2026-03-01"}, "__all__", "366"),
     ({"region": "nowhere"}, "region", "nowhere"),
+    ({"start": "9999-12-31", "end": "9999-12-31"}, "end", "2099-12-31"),
 ])
 def test_bad_filter_input_gets_a_clear_message(signed_in, params, field, message):
     client = signed_in("analyst")

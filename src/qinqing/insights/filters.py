@@ -13,6 +13,9 @@ from qinqing.org.models import REGION_KINDS, Unit
 DEFAULT_DAYS = 30
 # A day-by-day trend of more than a year is unreadable, and its cost grows with the span.
 MAX_DAYS = 366
+# Dates a case can have; outside them a date is a typing mistake (and 9999-12-31 would
+# overflow the day after the period's end).
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def region_choices() -> list[tuple[str, str]]:
@@ -39,6 +42,14 @@ class PeriodFilter(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        for name in ("start", "end"):
+            value = cleaned.get(name)
+            if value and not FIRST_DATE <= value <= LAST_DATE:
+                self.add_error(name, forms.ValidationError(
+                    _("Choose a date from %(first)s to %(last)s."), code="range",
+                    params={"first": FIRST_DATE, "last": LAST_DATE}))
         if self.errors:
             return cleaned
         end = cleaned.get("end") or self.today
