@@ -74,6 +74,13 @@ class Clock:
     stage: str
     start: datetime
     done: datetime | None = None
+    returned: bool = False  # a sign clock a return stopped (not a signing)
+
+    @property
+    def signed(self) -> bool | None:
+        if self.stage != "sign" or self.done is None:
+            return None
+        return not self.returned
 
     @property
     def limit(self) -> str:
@@ -116,7 +123,8 @@ def life(rnd: random.Random, state: str, received: datetime, closed: datetime | 
     clocks = [Clock("dispatch", received, dispatched)]
     if state == "returned":
         back = dispatched + minutes(10, 300)
-        clocks += [Clock("sign", dispatched, back), Clock("resolve", dispatched, back),
+        clocks += [Clock("sign", dispatched, back, returned=True),
+                   Clock("resolve", dispatched, back),
                    Clock("dispatch", back)]
         return Life(None, "", clocks=clocks)
     if state == "dispatched":
@@ -164,8 +172,8 @@ def _ts(moment: datetime | None) -> str:
 FACT_COLS = ("id, case_id, row, received_on, kind, channel, category_id, region_id, "
              "lead_unit_id, dispatched_at, closed_at, closed_on, outcome, called_back_at, "
              "reopened_at, stage, started_at, due_at, done_at, paused, on_time, "
-             "worked_seconds, satisfaction, resolved, next_due_at, bucket, last_event_on, "
-             "lag_days, rolled")
+             "worked_seconds, signed, satisfaction, resolved, next_due_at, bucket, "
+             "last_event_on, lag_days, rolled")
 DAILY_COLS = "day, slice, key, measure, n, seconds"
 
 
@@ -175,8 +183,8 @@ class FactRow:
     __slots__ = ("row", "received_on", "kind", "channel", "category_id", "region_id",
                  "lead_unit_id", "dispatched_at", "closed_at", "closed_on", "outcome",
                  "called_back_at", "reopened_at", "stage", "started_at", "due_at", "done_at",
-                 "on_time", "worked_seconds", "satisfaction", "resolved", "next_due_at",
-                 "bucket")
+                 "on_time", "worked_seconds", "signed", "satisfaction", "resolved",
+                 "next_due_at", "bucket")
 
     def __init__(self, **values):
         for name in self.__slots__:
@@ -205,7 +213,8 @@ def fact_lines(first_id: int, case_id: int, received: datetime, kind: str, chann
         worked = None if clock.done is None else office.between(clock.start, clock.done)
         facts.append(FactRow(row=2, **dims, stage=clock.stage, started_at=clock.start,
                              due_at=clock.due, done_at=clock.done, on_time=clock.on_time,
-                             worked_seconds=worked, satisfaction="", outcome="",
+                             worked_seconds=worked, signed=clock.signed, satisfaction="",
+                             outcome="",
                              bucket=None if worked is None else rollup.bucket_of(worked)))
     for at, level, solved in case.callbacks:
         facts.append(FactRow(row=3, **dims, done_at=at, satisfaction=level, resolved=solved,
@@ -221,7 +230,8 @@ def fact_lines(first_id: int, case_id: int, received: datetime, kind: str, chann
             N if f.closed_on is None else f.closed_on.isoformat(), f.outcome or "",
             _ts(f.called_back_at), _ts(f.reopened_at), f.stage or "", _ts(f.started_at),
             _ts(f.due_at), _ts(f.done_at), "f", _b(f.on_time),
-            N if f.worked_seconds is None else str(f.worked_seconds), f.satisfaction or "",
+            N if f.worked_seconds is None else str(f.worked_seconds), _b(f.signed),
+            f.satisfaction or "",
             _b(f.resolved), _ts(f.next_due_at), N if f.bucket is None else str(f.bucket),
             last.isoformat(), str((last - f.received_on).days), "t")))
     return lines

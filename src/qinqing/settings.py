@@ -17,6 +17,11 @@ Environment variables:
   QINQING_SMS_GATEWAY_URL, QINQING_SMS_GATEWAY_TOKEN, QINQING_SMS_TIMEOUT
                            the HTTP SMS gateway: URL, bearer token, seconds (default 10)
   QINQING_SMS_MAX_ATTEMPTS attempts before a message is recorded as failed; default 8
+  QINQING_SATISFIED_LEVELS callback results counted as satisfied; default
+                           satisfied,basically_satisfied
+  QINQING_RESPONSE_STAGE   the stage whose on-time stop is a response: sign (default) or
+                           dispatch
+  QINQING_RESOLUTION_BASE  resolution rate over rated callbacks (default) or all
   QINQING_HOT_TOPICS_TTL   seconds a process keeps the dashboard's hot topics; default 300
 """
 
@@ -174,6 +179,22 @@ QINQING_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 # Working time: the office periods of a working day (see qinqing.worktime).
 QINQING_OFFICE_HOURS = os.environ.get("QINQING_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
+
+# Figures (qinqing.insights.metrics): how the configurable rates are defined (domain.md
+# §10: no national formula exists for Beijing's three rates, so each is set here once).
+QINQING_SATISFIED_LEVELS = tuple(env_list("QINQING_SATISFIED_LEVELS",
+                                          ["satisfied", "basically_satisfied"]))
+QINQING_RESPONSE_STAGE = os.environ.get("QINQING_RESPONSE_STAGE", "sign").strip()
+QINQING_RESOLUTION_BASE = os.environ.get("QINQING_RESOLUTION_BASE", "rated").strip()
+if not QINQING_SATISFIED_LEVELS or set(QINQING_SATISFIED_LEVELS) - {
+        "satisfied", "basically_satisfied", "dissatisfied"}:
+    raise ImproperlyConfigured(
+        "QINQING_SATISFIED_LEVELS: give callback results separated by commas, from "
+        "satisfied, basically_satisfied, dissatisfied")
+if QINQING_RESPONSE_STAGE not in ("sign", "dispatch"):
+    raise ImproperlyConfigured("QINQING_RESPONSE_STAGE: sign or dispatch")
+if QINQING_RESOLUTION_BASE not in ("rated", "all"):
+    raise ImproperlyConfigured("QINQING_RESOLUTION_BASE: rated or all")
 
 LOGGING = {
     "version": 1,

@@ -146,6 +146,17 @@ def test_clock_figures(drive):
     assert (f["response_rate"].numerator, f["response_rate"].denominator) == (1, 2)
 
 
+def test_a_return_is_not_a_response(drive):
+    drive(at(2026, 1, 5, 10), steps=[("dispatch", 10), ("sign", 30)])  # signed in time
+    drive(at(2026, 1, 5, 10), steps=[("dispatch", 10), ("return", 30)])  # objected in time
+    f = figures(JAN, ["response_rate", "on_time_rate_sign"])
+    assert (f["response_rate"].numerator, f["response_rate"].denominator) == (1, 2)
+    # The sign stage itself ended on time both times.
+    assert (f["on_time_rate_sign"].numerator, f["on_time_rate_sign"].denominator) == (2, 2)
+    for source in ("rollup", "facts"):
+        assert figures(JAN, ["response_rate"], source=source)["response_rate"].numerator == 1
+
+
 def test_overdue_now(drive):
     drive(at(2026, 1, 5, 9), steps=[("dispatch", 10)])  # sign and resolve both late now
     drive(at(2026, 1, 5, 9))  # dispatch late

@@ -37,6 +37,7 @@ from qinqing.worktime.limits import LimitUnit, parse_limit
 from qinqing.worktime.queries import current_calendar
 
 CALLBACK_ACTIONS = ("callback", "close_unrated", "reopen")
+READ_ACTIONS = CALLBACK_ACTIONS + ("sign",)
 NO_FIGURE_ACTIONS = frozenset({"attach", "unmask", "merged_in", "remind"})
 DIMENSIONS = ("kind", "channel", "category_id", "region_id", "lead_unit_id")
 
@@ -64,10 +65,13 @@ def _dimensions(case: Case) -> dict:
 
 def facts_for(case: Case, clocks: Iterable[StageClock], callbacks: Iterable[CaseEvent],
               calendar: WorkingCalendar) -> list[Fact]:
-    """Every fact row of one case (unsaved, not rolled up), from its rows as they are now."""
+    """Every fact row of one case (unsaved, not rolled up), from its rows as they are now
+    (`callbacks`: its callback events, and its sign events)."""
     dims = _dimensions(case)
     clocks = sorted(clocks, key=lambda c: (c.started_at, c.stage, c.pk or 0))
-    callbacks = sorted(callbacks, key=lambda e: e.seq)
+    signings = {e.at for e in callbacks if e.action == "sign"}
+    callbacks = sorted((e for e in callbacks if e.action in CALLBACK_ACTIONS),
+                       key=lambda e: e.seq)
     signs = [c.started_at for c in clocks if c.stage == Stage.SIGN]
     reopens = [e.at for e in callbacks if e.action == "reopen"]
     running = [c.due_at for c in clocks if c.done_at is None and c.paused_at is None]
@@ -85,7 +89,9 @@ def facts_for(case: Case, clocks: Iterable[StageClock], callbacks: Iterable[Case
                          started_at=clock.started_at, due_at=clock.due_at,
                          done_at=clock.done_at, paused=clock.paused_at is not None,
                          on_time=clock.on_time, worked_seconds=worked,
-                         bucket=None if worked is None else rollup.bucket_of(worked)))
+                         bucket=None if worked is None else rollup.bucket_of(worked),
+                         signed=(clock.done_at in signings if clock.stage == Stage.SIGN
+                                 and clock.done_at is not None else None)))
     for event in callbacks:
         rows.append(Fact(row=Fact.Row.CALLBACK, **dims, done_at=event.at,
                          **_callback_result(event)))
@@ -107,17 +113,19 @@ def _callback_result(event: CaseEvent) -> dict:
 
 
 def _read(case_ids: list[int]) -> tuple[dict, dict]:
+    """Clocks and the events facts need (callbacks; signings, which tell a signed sign
+    clock from one a return stopped) of some cases: two queries at most."""
     clocks: dict[int, list[StageClock]] = {pk: [] for pk in case_ids}
     for clock in StageClock.objects.filter(case_id__in=case_ids).only(
             "id", "case_id", "stage", "limit", "paused_seconds", "started_at", "due_at",
             "paused_at", "done_at", "on_time"):
         clocks[clock.case_id].append(clock)
-    called = [pk for pk, rows in clocks.items()
-              if any(c.stage == Stage.CALLBACK and c.done_at for c in rows)]
+    wanted = [pk for pk, rows in clocks.items()
+              if any(c.done_at and c.stage in (Stage.CALLBACK, Stage.SIGN) for c in rows)]
     events: dict[int, list[CaseEvent]] = {pk: [] for pk in case_ids}
-    if called:
-        for event in CaseEvent.objects.filter(case_id__in=called,
-                                              action__in=CALLBACK_ACTIONS).only(
+    if wanted:
+        for event in CaseEvent.objects.filter(case_id__in=wanted,
+                                              action__in=READ_ACTIONS).only(
                 "id", "case_id", "seq", "action", "at", "data"):
             events[event.case_id].append(event)
     return clocks, events
@@ -253,7 +261,7 @@ def build_if_missing(verbosity: int = 1, **kwargs) -> None:
 COMPARED = ("row", "received_on", "kind", "channel", "category_id", "region_id",
             "lead_unit_id", "dispatched_at", "closed_at", "closed_on", "outcome",
             "called_back_at", "reopened_at", "stage", "started_at", "due_at", "done_at",
-            "paused", "on_time", "worked_seconds", "satisfaction", "resolved",
+            "paused", "on_time", "worked_seconds", "signed", "satisfaction", "resolved",
             "next_due_at", "bucket", "last_event_on", "lag_days")  # not `rolled`: bookkeeping
 
 

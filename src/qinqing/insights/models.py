@@ -60,6 +60,7 @@ class Fact(models.Model):
     paused = models.BooleanField(default=False)
     on_time = models.BooleanField(null=True)
     worked_seconds = models.PositiveIntegerField(null=True)
+    signed = models.BooleanField(null=True)  # a sign clock stopped by signing (not a return)
 
     # CALLBACK rows.
     satisfaction = models.CharField(max_length=20, blank=True)  # blank: closed unrated

@@ -2,7 +2,7 @@
 
 Every fact row stands for a few *events*, each on a local day: a case was received,
 consulted, answered directly, routed, closed, called back, reopened; a stage clock started,
-stopped (with its working seconds), stopped on time; a callback was rated at a level or
+stopped (with its working seconds), stopped on time, signed for on time; a callback was rated at a level or
 said solved. The rollup (models.Daily) holds, per day of *receipt*, slice and key, the
 number of events of each measure (and their working seconds), whenever they happened.
 
@@ -17,6 +17,7 @@ happened by the end of the period. From the rollup that is:
     or have a last event LATE_DAYS or more days after receipt (a small partial index).
 
 Slices: the whole scope, by kind, by channel, by region, by destination (one key each),
+the closings of routed cases by the day of closing (whole scope only, for `closures`),
 and the working-time buckets of finished clocks (whole scope only) from which the 90th
 percentile is found in two steps: the bucket that holds the ⌈0.9 n⌉-th time, then the
 exact time within that bucket from the facts.
@@ -42,7 +43,7 @@ from qinqing.cases.models import Kind, Outcome
 from qinqing.insights.models import Daily, Fact
 
 LATE_DAYS = 14  # also in models.Fact's partial index fact_late
-TOTAL, KIND, CHANNEL, REGION, DESTINATION, BUCKETS = range(6)
+TOTAL, KIND, CHANNEL, REGION, DESTINATION, BUCKETS, CLOSINGS = range(7)
 SLICES = {"": TOTAL, "kind": KIND, "channel": CHANNEL, "region": REGION,
           "destination": DESTINATION}
 
@@ -92,6 +93,8 @@ def events(fact) -> list[tuple[str, date, int]]:
             found.append((f"finished:{fact.stage}", done, fact.worked_seconds or 0))
             if fact.on_time:
                 found.append((f"on_time:{fact.stage}", done, 0))
+                if fact.signed:
+                    found.append(("signed_on_time", done, 0))
             found.append((f"b:{fact.stage}:{fact.bucket}", done, 0))
         return found
     done = _day(fact.done_at)
@@ -120,6 +123,10 @@ def add(totals: dict, fact, destination_of, sign: int = 1,
     [n, seconds]}; only=(first, last): just the events on those days."""
     slices = None
     received = fact.received_on
+    if (int(fact.row) == Fact.Row.CASE and fact.closed_at is not None
+            and fact.dispatched_at is not None and only is None):
+        # Closings of routed cases by the day of closing, whenever received (`closures`).
+        totals[(CLOSINGS, _day(fact.closed_at), "", "closures")][0] += sign
     for measure, day, seconds in events(fact):
         if only is not None and not (only[0] <= day <= only[1]):
             continue
@@ -172,6 +179,16 @@ def bucket_sums(*, start: date, end: date, destination_of) -> dict[str, int]:
     """{"b:<stage>:<bucket>": clocks} of the whole scope (finished by `end`)."""
     result = _sums(BUCKETS, start, end, None, None, Q(), destination_of)
     return {measure: n for measure, (n, _s) in result.get("", {}).items()}
+
+
+def closing_sums(*, start: date, end: date, by_day: bool) -> dict[str, int]:
+    """{ISO day or "": routed cases closed on start..end} (whole scope). A case is closed
+    by a move, so its facts are rolled up by then: nothing to add or take away."""
+    rows = Daily.objects.filter(slice=CLOSINGS, day__gte=start, day__lte=end, measure="closures")
+    if not by_day:
+        return {"": rows.aggregate(n=Sum("n"))["n"] or 0}
+    return {row["day"].isoformat(): row["n"]
+            for row in rows.values("day").annotate(n=Sum("n")).order_by()}
 
 
 def _sums(slice_, start, end, keys_in, group, fact_filter,

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insights', '0004_labels'),
+        ('insights', '0005_signed'),
         ('org', '0002_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
