@@ -29,6 +29,7 @@ Environment variables:
   QINQING_RESPONSE_STAGE   the stage whose on-time stop is a response: sign (default) or
                            dispatch
   QINQING_RESOLUTION_BASE  resolution rate over rated callbacks (default) or all
+  QINQING_HOT_TOPICS_TTL   seconds a process keeps the dashboard's hot topics; default 300
 """
 
 from __future__ import annotations
@@ -161,6 +162,9 @@ QINQING_INDEX_KEY = os.environ.get("QINQING_INDEX_KEY") or persistent_secret(
 try:
     QINQING_REFDATA_TTL = env_seconds("QINQING_REFDATA_TTL", 5)
     QINQING_TOKEN_TTL = env_seconds("QINQING_TOKEN_TTL", 5)
+    # The dashboard's hot topics (insights/hot_topics.py): segmenting a month of cases
+    # takes a while, and a topic list a few minutes old is still the same list.
+    QINQING_HOT_TOPICS_TTL = env_seconds("QINQING_HOT_TOPICS_TTL", 300)
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 FORMATS = ("json", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -65,7 +66,7 @@ def to_xlsx(doc: dict) -> bytes:
                   f"{scope['start']} — {scope['end']}", _("Computed at"), doc["computed_at"]])
     sheet.append([_("Summary"), doc["summary"]])
     sheet.append([])
-    header = [_("Figure"), _("Group"), _("Value shown"), _("Exact value"), _("Numerator"),
+    header = [_("Figure"), pgettext("breakdown", "Group"), _("Value shown"), _("Exact value"), _("Numerator"),
               _("Denominator"), _("Formula"), _("Figure code"), _("Group key")]
 
     def table(caption: str, rows: list[tuple[str, str, dict]]) -> None:
@@ -92,7 +93,7 @@ def to_xlsx(doc: dict) -> bytes:
     table(_("Time limits by stage"), [("", "", f) for f in doc["stage_figures"]])
     table(_("By region"), [(row["label"], row["key"], f)
                            for row in doc["by_region"] for f in row["figures"]])
-    sheet.append([_("Notes")])
+    sheet.append([_("Notes on the figures")])
     sheet.cell(sheet.max_row, 1).font = bold
     for note in doc["notes"]:
         sheet.append([note])

@@ -626,16 +626,17 @@ def _run(names: list[str], scope: Scope, by: str | None, *, now: datetime | None
     if source == "rollup" and plan is None:
         raise ValueError("this scope and breakdown cannot be read from the rollups")
     cohort = families & {"cases", "clocks", "callbacks"}
+    p90 = "clocks" in families and any(METRICS[n].statistic == "p90" for n in names)
     if cohort and plan is not None:
         _from_rollup(plan, scope, by, grouping, masters, dims, families, result)
-        if "clocks" in families and any(METRICS[n].statistic == "p90" for n in names):
+        if p90:
             if plan[0] == "" and by is None:
                 _p90_two_steps(scope, masters, result)
             else:
                 _p90_from_facts(Fact.objects.filter(_period(scope), dims, row=Fact.Row.CLOCK),
                                 grouping, scope.until, result)
     elif cohort:
-        _from_facts(families, scope, grouping, dims, result)
+        _from_facts(families, scope, grouping, dims, result, p90=p90)
     if "overdue" in families:
         _overdue(scope, grouping, dims, now or timezone.now(), result)
     if "closures" in families:

@@ -190,3 +190,7 @@ class Daily(models.Model):
         verbose_name_plural = _("Daily rollups")
         constraints = [models.UniqueConstraint(fields=["slice", "day", "key", "measure"],
                                                name="daily_unique")]
+
+
+# The ranking weights and lobby display tokens (dashboard_models.py), here so Django finds them.
+from qinqing.insights.dashboard_models import DisplayToken, RankingPolicy  # noqa: E402,F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from qinqing.insights import public_views, views
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("typical/", views.typical_list, name="typical"),
     path("typical/<str:number>/", views.typical_edit, name="typical_edit"),
     path("typical/<str:number>/withdraw/", views.typical_withdraw, name="typical_withdraw"),
+    path("", include("qinqing.insights.dashboard_urls")),  # dashboard, lobby, ranking
 ]
 
 public_urlpatterns = ([

@@ -39,6 +39,11 @@ NAV = [
         Role.DISCIPLINE_INSPECTOR})),
     NavItem("insights:typical", _("Typical cases"), frozenset({
         Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})),
+    NavItem("insights:dashboard", _("Dashboard"), frozenset({Role.ANALYST, Role.SUPERVISOR,
+                                                        Role.ADMINISTRATOR})),
+    NavItem("insights:ranking", _("Unit ranking"), frozenset({Role.ANALYST, Role.SUPERVISOR,
+                                                          Role.ADMINISTRATOR,
+                                                          Role.UNIT_LEADER})),
     NavItem("cases:search", _("Find cases"), ALL),
 ]
 ADMIN = NavItem("admin:index", _("Administration"), ALL)

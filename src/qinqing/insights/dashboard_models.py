@@ -1,0 +1,115 @@
+"""Data of the ranking and the lobby display: the ranking weights and display tokens.
+
+Imported by insights/models.py (Django finds an app's models there).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.org.models import REGION_KINDS, Unit
+
+_WEIGHT = dict(max_digits=6, decimal_places=2,
+               validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))])
+
+
+class RankingPolicy(models.Model):
+    """The weights of the unit ranking (考核). One row, edited by an administrator.
+
+    A weight is relative: the score divides by the sum of the weights of the components
+    that can be computed, so weights need not add up to 100.
+    """
+
+    SINGLETON = 1
+
+    weight_on_time = models.DecimalField(_("Weight: on-time rate"), default=Decimal(40),
+                                         **_WEIGHT)
+    weight_satisfaction = models.DecimalField(_("Weight: satisfaction rate"),
+                                              default=Decimal(30), **_WEIGHT)
+    weight_reopen = models.DecimalField(_("Weight: reopen rate"), default=Decimal(15),
+                                        **_WEIGHT)
+    weight_bad_ratings = models.DecimalField(
+        _("Weight: bad ratings"), default=Decimal(15), **_WEIGHT,
+        help_text=_("Ratings are not recorded yet: this weight is ignored until they are."))
+    min_cases = models.PositiveIntegerField(
+        _("Fewest cases for a rate"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(100000)],
+        help_text=_("A unit with fewer cases than this behind any of its rates is shown "
+                    "apart, not ranked."))
+    updated_at = models.DateTimeField(_("Changed at"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Changed by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+
+    class Meta:
+        verbose_name = _("Ranking weights")
+        verbose_name_plural = _("Ranking weights")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="one_ranking_policy"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Ranking weights"))
+
+    @classmethod
+    def current(cls) -> "RankingPolicy":
+        """The saved weights, or the defaults (unsaved) before an administrator set any."""
+        return cls.objects.filter(pk=cls.SINGLETON).first() or cls(pk=cls.SINGLETON)
+
+    def weights(self) -> dict[str, Decimal]:
+        from qinqing.insights.ranking import CRITERIA
+
+        return {c.key: getattr(self, f"weight_{c.key}") for c in CRITERIA}
+
+    def clean(self) -> None:
+        from qinqing.insights.ranking import CRITERIA, metric_available
+
+        self.pk = self.SINGLETON
+        weights = self.weights()
+        if any(w is None for w in weights.values()):
+            return  # the field errors say which
+        if not any(weights[c.key] > 0 for c in CRITERIA if metric_available(c.metric)):
+            raise ValidationError(_("At least one weight of a component that can be computed "
+                                    "must be above zero, or no unit can be scored."))
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = self.SINGLETON
+        super().save(*args, **kwargs)
+
+
+class DisplayToken(models.Model):
+    """Lets one wall screen show the lobby display without a login, until revoked.
+
+    Only a SHA-256 of the token is kept; the token itself is shown once, when issued
+    (insights/display_tokens.py).
+    """
+
+    name = models.CharField(_("Screen"), max_length=60,
+                            help_text=_("Where the screen hangs, e.g. the city service hall."))
+    region = models.ForeignKey(Unit, verbose_name=_("Region shown"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+",
+                               limit_choices_to={"kind__in": REGION_KINDS},
+                               help_text=_("Empty: the whole city."))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("Issued at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Issued by"),
+                                   null=True, on_delete=models.SET_NULL, related_name="+",
+                                   editable=False)
+    revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Lobby display token")
+        verbose_name_plural = _("Lobby display tokens")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,101 @@
+"""Hot topics: segmentation, stop words, place names, the bounds and the cache."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qinqing import refdata
+from qinqing.insights import hot_topics
+from tests.insights.conftest import at
+
+
+def test_segments_chinese_and_keeps_domain_words():
+    words = hot_topics.terms_of("企业反映营业执照办理超过承诺时限，到办不成事窗口也没人管。")
+    assert "营业执照" in words and "办不成事" in words and "窗口" in words
+    assert "承诺" in words and "时限" in words
+
+
+def test_stop_words_punctuation_and_single_characters_are_removed():
+    words = hot_topics.terms_of("我们企业多次反映这个问题，希望有关部门尽快解决！2026年3月 ABC 的")
+    assert words == []
+    stops = hot_topics.stop_words()
+    # Each group of the list is there: a function word, a time word, boilerplate, a name part.
+    assert {"我们", "至今", "反映", "投诉", "问题", "企业", "有限公司"} <= stops
+    assert all(len(w) > 1 for w in stops), "single characters are dropped by the code"
+
+
+def test_the_dictionary_cache_is_kept_in_the_data_folder():
+    hot_topics.tokenizer()
+    assert hot_topics.tokenizer().tmp_dir == str(settings.DATA_DIR)
+    assert list(settings.DATA_DIR.glob("jieba*.cache"))
+
+
+def test_a_term_counts_once_per_case_and_needs_min_cases():
+    texts = ["窗口 窗口 窗口 排队时间长", "窗口 排队", "窗口排队", "张三丰 执照"]
+    terms = {t.text: t for t in hot_topics.rank(texts, min_cases=3)}
+    assert terms["窗口"].cases == 3 and terms["窗口"].mentions == 5
+    assert terms["排队"].cases == 3
+    assert "张三丰" not in terms and "执照" not in terms  # one case only: never a topic
+
+
+def test_ranking_is_by_cases_then_mentions_then_text():
+    texts = ["补贴 补贴 检查", "补贴 检查", "检查 罚款", "罚款 补贴"]
+    assert [t.text for t in hot_topics.rank(texts, min_cases=2)] == ["补贴", "检查", "罚款"]
+    assert [t.text for t in hot_topics.rank(texts, min_cases=2, top=1)] == ["补贴"]
+
+
+def test_place_names_are_removed_before_segmenting():
+    places = hot_topics.place_pattern(["示范市", "示范市经济开发区", "河阳区", ""])
+    texts = ["示范市经济开发区罚款", "河阳区罚款过重", "示范市罚款"]
+    assert [t.text for t in hot_topics.rank(texts, min_cases=3, places=places)] == ["罚款"]
+
+
+TODAY = date(2026, 3, 31)
+
+
+@pytest.fixture
+def recent(make_case):
+    """Four cases about 排队 in the window, one long ago, one in another region."""
+    for day in (1, 10, 20, 31):
+        make_case(f"政务服务中心排队时间太长，取号后等了{day}个小时。",
+                  received=at(2026, 3, day, 10, 0))
+    make_case("政务服务中心排队时间太长。", received=at(2025, 12, 1, 10, 0))
+    make_case("政务服务中心排队时间太长。", received=at(2026, 3, 5, 10, 0), region="990103")
+
+
+def test_hot_topics_of_a_period_and_region(recent):
+    result = hot_topics.hot_topics(until=TODAY, days=30, region="990102")
+    assert (result.since, result.until) == (TODAY - timedelta(days=29), TODAY)
+    assert result.analysed == 3 and not result.capped  # March 1 is outside the 30 days
+    assert [t.text for t in result.terms] == ["排队", "政务服务中心"]
+    city = hot_topics.hot_topics(until=TODAY, days=30, region="990000")  # and below it
+    assert city.analysed == 4
+    whole = hot_topics.hot_topics(until=TODAY, days=92)
+    assert whole.analysed == 5  # the other region counts; December 1 is 120 days back
+    assert next(t for t in whole.terms if t.text == "排队").cases == 5
+
+
+def test_work_is_bounded_and_costs_a_fixed_number_of_queries(recent, monkeypatch):
+    monkeypatch.setattr(hot_topics, "MAX_CASES", 2)
+    with CaptureQueriesContext(connection) as queries:
+        result = hot_topics.hot_topics(until=TODAY, days=10_000)
+    assert result.since == TODAY - timedelta(days=hot_topics.MAX_DAYS - 1)
+    assert result.analysed == 2 and result.capped
+    assert len(queries) == 2  # the regions, and the cases (the newest 2 + 1)
+    assert "SUBSTR" in queries[1]["sql"].upper()  # only the start of each text is read
+
+
+def test_the_result_is_kept_for_the_ttl(recent, monkeypatch, make_case):
+    first = hot_topics.hot_topics(until=TODAY, days=30)
+    make_case("排队排队排队", received=at(2026, 3, 30, 10, 0))
+    with CaptureQueriesContext(connection) as queries:
+        again = hot_topics.hot_topics(until=TODAY, days=30)
+    assert len(queries) == 0 and again == first
+    now = refdata.clock()
+    monkeypatch.setattr(refdata, "clock", lambda: now + settings.QINQING_HOT_TOPICS_TTL + 1)
+    assert hot_topics.hot_topics(until=TODAY, days=30).analysed == first.analysed + 1
