@@ -119,7 +119,7 @@ def test_publish_then_the_public_page(january, user, django_assert_num_queries):
     county = services.publish_bulletin(analyst, JAN.start, JAN.end, "990102", today=TODAY)
 
     client = Client()  # nobody signed in
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the bulletins, the listed cases
         page = client.get("/public/figures/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -156,6 +156,22 @@ def test_open_data_has_the_published_figures(january, user, django_assert_num_qu
     assert next(r for r in table if r["name"] == "closure_rate" and r["table"] == "figures")[
         "denominator"] == "4"
     assert published.document["figures"][0]["value"] == "6"
+
+
+def test_the_public_page_shows_listed_cases_anonymised(drive, user,
+                                                     django_assert_num_queries):
+    from django.utils import timezone
+
+    from qinqing.supervision import services as supervision
+
+    case = drive(at(2026, 1, 8, 10), steps=FULL[:2],
+                 content="示范市清风商贸有限公司反映：张三（电话13800000001）的营业执照办理超期。")
+    supervision.list_case(case.number, user("supervisor"), reason="逾期未办结",
+                          deadline=timezone.localdate() + timezone.timedelta(days=5))
+    with django_assert_num_queries(2):
+        html = Client().get("/public/figures/").content.decode()
+    assert f'data-case="{case.number}"' in html and 'href="/public/listed/"' in html
+    assert "张三" not in html and "13800000001" not in html and "清风商贸" not in html
 
 
 def test_the_public_page_without_bulletins(demo_org):

@@ -19,7 +19,8 @@ from qinqing.cases.models import Channel, Kind
 from qinqing.cases.schemas import ErrorOut
 from qinqing.insights import queries
 from qinqing.insights.metrics import (
-    BREAKDOWNS, MAX_DAYS, METRICS, Figure, InvalidScope, Scope, breakdowns, figures,
+    BREAKDOWNS, MAX_DAYS, METRICS, SANCTION, Figure, InvalidScope, Scope, breakable, breakdowns,
+    figures,
 )
 
 router = Router(tags=["figures"])
@@ -36,7 +37,8 @@ class MetricsQuery(Schema):
     category: str = Field("", max_length=32, description="category code: it and its children")
     names: list[str] = Field(default_factory=list, description=(
         "figures wanted (repeat the parameter or separate with commas); default: all"))
-    by: str = Field("", max_length=12, description="also break down by: " + ", ".join(BREAKDOWNS))
+    by: str = Field("", max_length=12, description="also break down by: " + ", ".join(
+        (*BREAKDOWNS, SANCTION)) + " (sanction: the accountability figures only)")
 
 
 class FigureOut(Schema):
@@ -101,8 +103,9 @@ def metrics(request: HttpRequest, q: Query[MetricsQuery]):
         errors["end"] = _("The end of the period is before its start.")
     elif (q.end - q.start).days > MAX_DAYS:
         errors["end"] = _("A period may be at most %(years)s years long.") % {"years": 20}
-    if q.by and q.by not in BREAKDOWNS:
-        errors["by"] = _("Break down by one of: %(values)s.") % {"values": ", ".join(BREAKDOWNS)}
+    if q.by and q.by not in (*BREAKDOWNS, SANCTION):
+        errors["by"] = _("Break down by one of: %(values)s.") % {
+            "values": ", ".join((*BREAKDOWNS, SANCTION))}
     if errors:
         raise InvalidInput(_("Some fields need correcting."), fields=errors)
     names = _names(q.names)
@@ -116,7 +119,7 @@ def metrics(request: HttpRequest, q: Query[MetricsQuery]):
         result = {"scope": scope.__dict__,
                   "figures": [_out(f) for f in figures(scope, names).values()]}
         if q.by:
-            groups = breakdowns(names or list(METRICS), scope, q.by)
+            groups = breakdowns(names or breakable(q.by), scope, q.by)
             first = next(iter(groups.values()))
             result["by"] = q.by
             result["groups"] = [{"key": key, "label": label,

@@ -31,6 +31,7 @@ HEADLINE = ["received", "consultations", "direct_answers", "direct_answer_rate",
 STAGE_FIGURES = [f"{what}_{stage}" for stage in ("dispatch", "sign", "resolve", "callback")
                  for what in ("on_time_rate", "avg_working_time", "p90_working_time")]
 REGION_FIGURES = ["received", "routed", "closed", "closure_rate", "satisfaction_rate"]
+ACCOUNTABILITY = "accountability_outcomes"  # with its breakdown by sanction
 DESTINATION_ORDER = ["discipline_commission", "city_departments", "counties"]
 
 
@@ -42,6 +43,7 @@ class BulletinFigures:
     by_channel: list[Row]  # received
     by_destination: list[Row]  # routed
     by_region: dict[str, list[Row]]  # REGION_FIGURES
+    by_sanction: list[Row]  # ACCOUNTABILITY
     computed_at: datetime = field(default_factory=timezone.now)
 
 
@@ -55,11 +57,12 @@ def bulletin_figures(scope: Scope, *, now: datetime | None = None) -> BulletinFi
 def _bulletin_figures(scope: Scope, now: datetime | None) -> BulletinFigures:
     return BulletinFigures(
         scope=scope,
-        figures=figures(scope, HEADLINE + STAGE_FIGURES, now=now),
+        figures=figures(scope, HEADLINE + STAGE_FIGURES + [ACCOUNTABILITY], now=now),
         by_kind=breakdowns(["received"], scope, "kind")["received"],
         by_channel=breakdowns(["received"], scope, "channel")["received"],
         by_destination=breakdowns(["routed"], scope, "destination")["routed"],
         by_region=breakdowns(REGION_FIGURES, scope, "region", now=now),
+        by_sanction=breakdowns([ACCOUNTABILITY], scope, "sanction")[ACCOUNTABILITY],
         computed_at=now or timezone.now(),
     )
 
@@ -96,6 +99,9 @@ def document(scope: Scope, *, region_name: str, now: datetime | None = None,
                           for i, (key, label, _f) in enumerate(data.by_region[REGION_FIGURES[0]])
                           if data.by_region["received"][i][2].value],
             "region_columns": [str(METRICS[name].label) for name in REGION_FIGURES],
+            # Counts only: who was held accountable stays in qinqing.oversight.
+            "accountability": data.figures[ACCOUNTABILITY].as_dict(),
+            "by_sanction": _rows(r for r in data.by_sanction if r[2].value),
             "typical_cases": typical_cases_in(scope),
             "notes": notes(),
         }
@@ -148,7 +154,7 @@ def summary(doc: dict) -> str:
 
     parts = [f"{cn_date(start)}至{cn_date(end)}，{region}共受理营商环境领域各类诉求{n('received')}件。"]
     if int(n("received")) == 0:
-        return parts[0] + "本期没有需要办理的事项。"
+        return parts[0] + "本期没有需要办理的事项。" + _accountability_sentence(doc)
     consult, answered = int(n("consultations")), int(n("direct_answers"))
     if consult:
         tail = "，已全部直接答复" if consult == answered else f"，直接答复{answered}件"
@@ -174,6 +180,17 @@ def summary(doc: dict) -> str:
     computed = datetime.fromisoformat(doc["computed_at"]).date()
     if overdue:
         parts.append(f"截至{cn_date(computed)}，本期受理的事项中仍有{overdue}件有办理环节超过时限。")
+    parts.append(_accountability_sentence(doc))
     if doc["typical_cases"]:
         parts.append("现将本期典型案例一并通报。")
     return "".join(parts)
+
+
+def _accountability_sentence(doc: dict) -> str:
+    """The officials held accountable in the period, by sanction (a document stored before
+    accountability joined the bulletin has none)."""
+    total = doc.get("accountability")
+    if not total or not int(total["value"]):
+        return ""
+    pieces = "、".join(f"{row['group']}{row['value']}人" for row in doc.get("by_sanction", []))
+    return f"本期对{total['value']}名责任人进行了问责" + (f"，其中{pieces}" if pieces else "") + "。"

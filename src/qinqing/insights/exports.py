@@ -93,6 +93,10 @@ def to_xlsx(doc: dict) -> bytes:
     table(_("Time limits by stage"), [("", "", f) for f in doc["stage_figures"]])
     table(_("By region"), [(row["label"], row["key"], f)
                            for row in doc["by_region"] for f in row["figures"]])
+    if doc.get("accountability"):  # documents stored before accountability joined have none
+        table(_("Accountability, by sanction"),
+              [(r["group"], r["key"], r) for r in doc["by_sanction"]]
+              + [("", "", doc["accountability"])])
     sheet.append([_("Notes on the figures")])
     sheet.cell(sheet.max_row, 1).font = bold
     for note in doc["notes"]:

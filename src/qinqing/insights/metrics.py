@@ -279,6 +279,12 @@ def _registry() -> dict[str, Metric]:
                gettext_lazy("cases of the period with a running stage past its deadline now "
                             "(suspended stages not counted)"), "overdue", "overdue",
                basis="snapshot"),
+        Metric("accountability_outcomes", gettext_lazy("Officials held accountable"),
+               gettext_lazy("accountability records decided in the period (each one official "
+                            "and one sanction), for officials of the scope's unit or region and "
+                            "the units below it; kind, channel and category do not apply "
+                            "(counted by the day of decision)"),
+               "accountability", "accountability", basis="flow"),
         Metric("reopen_rate", gettext_lazy("Reopen rate"),
                gettext_lazy("cases reopened after a dissatisfied callback ÷ cases called back, "
                             "by the end of the period"), "cases", "reopened", "called_back",
@@ -639,6 +645,11 @@ def _run(names: list[str], scope: Scope, by: str | None, *, now: datetime | None
         _from_facts(families, scope, grouping, dims, result, p90=p90)
     if "overdue" in families:
         _overdue(scope, grouping, dims, now or timezone.now(), result)
+    if "accountability" in families:
+        if by is not None:
+            raise InvalidScope({"by": _("Officials held accountable are broken down by "
+                                        "sanction only (by=sanction).")})
+        result[""]["accountability"] = sum(n for _key, _label, n in _sanctions(scope, masters))
     if "closures" in families:
         flow = _grouping(by, scope, masters, "closed_on")
         whole = not any(getattr(scope, f) for f in ("region", "unit", "kind", "channel",
@@ -1062,6 +1073,8 @@ def breakdowns(names: list[str], scope: Scope, by: str, *, now: datetime | None 
                source: str = "auto") -> dict[str, list[tuple[str, str, Figure]]]:
     """breakdown() of several figures at once, sharing the queries."""
     names = _names(names)
+    if by == SANCTION:
+        return _by_sanction(names, scope)
     if by not in BREAKDOWNS:
         raise InvalidScope({"by": _("Break down by one of: %(values)s.") % {
             "values": ", ".join(BREAKDOWNS)}})
@@ -1070,6 +1083,44 @@ def breakdowns(names: list[str], scope: Scope, by: str, *, now: datetime | None 
     keys = sorted(set(grouping.keys) | set(result))
     return {name: [(key, grouping.label(key), METRICS[name].figure(result.get(key, {})))
                    for key in keys] for name in names}
+
+
+# ------------------------------------------------------------ accountability
+
+SANCTION = "sanction"  # a breakdown of the accountability figures only
+
+
+def _sanctions(scope: Scope, masters: _Masters) -> list[tuple[str, str, int]]:
+    """(sanction code, name, records) of the scope's period and region, every active
+    sanction type listed (qinqing.oversight, which keeps the records and their officials'
+    names; only counts leave it)."""
+    from qinqing.oversight.queries import outcomes_by_sanction
+    from qinqing.org.models import Unit
+
+    within = None
+    code = scope.unit or scope.region  # the unit is the narrower; validate() checked both
+    if code:
+        info = masters.unit_by_code[code]
+        within = Unit(pk=info.pk, code=info.code, path=info.path, kind=info.kind)
+    return [(row.sanction.code, str(row.sanction), row.count)
+            for row in outcomes_by_sanction(scope.start, scope.end, region=within)]
+
+
+def breakable(by: str) -> list[str]:
+    """The figures that can be broken down `by` (the accountability figures by sanction
+    only, the others by anything but sanction)."""
+    return [name for name, metric in METRICS.items()
+            if (metric.family == "accountability") == (by == SANCTION)]
+
+
+def _by_sanction(names: list[str], scope: Scope) -> dict[str, list[tuple[str, str, Figure]]]:
+    if any(METRICS[name].family != "accountability" for name in names):
+        raise InvalidScope({"by": _("Only the accountability figures are broken down by "
+                                    "sanction.")})
+    validate(scope)
+    rows = _sanctions(scope, _masters())
+    return {name: [(code, label, METRICS[name].figure({"accountability": n}))
+                   for code, label, n in rows] for name in names}
 
 
 def rounded_percent(value: Decimal | None) -> str:

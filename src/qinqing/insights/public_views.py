@@ -1,8 +1,9 @@
 """The public figures page (no login): the latest published bulletin of every region, each
-bulletin with its downloads, and the same figures as open data (JSON and CSV).
+bulletin with its downloads, the same figures as open data (JSON and CSV), and the newest
+cases listed for supervision (as qinqing.supervision anonymises them for its public list).
 
 Only published bulletins are shown, as they were published (models.Bulletin.document):
-nothing here reads a case."""
+no figure here is read from the cases."""
 
 from __future__ import annotations
 
@@ -22,10 +23,17 @@ OPEN_DATA_COLUMNS = ["bulletin", "region_code", "region_name", "period_start", "
                      "name", "label", "value", "numerator", "denominator", "unit", "formula"]
 
 
+LISTED_ON_FIGURES_PAGE = 10
+
+
 def figures_page(request):
+    from qinqing.supervision.queries import public_listings
+
     latest = queries.latest_bulletins()
+    listed, _more = public_listings(size=LISTED_ON_FIGURES_PAGE)  # anonymised by supervision
     return render(request, "insights/public_figures.html", {
         "latest": [(b, {f["name"]: f for f in b.document["figures"]}) for b in latest],
+        "items": listed,
     })
 
 
@@ -65,6 +73,9 @@ def open_data_rows(request) -> list[dict]:
             tables += [(table, r["key"], r["group"], r) for r in doc[table]]
         tables += [("by_region", r["key"], r["label"], f) for r in doc["by_region"]
                    for f in r["figures"]]
+        if doc.get("accountability"):  # bulletins published before it joined have none
+            tables += [("figures", "", "", doc["accountability"])]
+            tables += [("by_sanction", r["key"], r["group"], r) for r in doc["by_sanction"]]
         for table, key, label, figure in tables:
             rows.append({**base, "table": table, "group_key": key, "group_label": label,
                          **{k: figure[k] for k in ("name", "label", "value", "numerator",
