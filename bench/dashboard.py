@@ -11,10 +11,15 @@ with the number of SQL statements:
                     days: headline figures, received/closed per day and per week, by kind,
                     by channel, by region (4 figures), overdue now by unit, hot topics
                     (warm: the hot topics are in the process cache, as within its TTL)
-  dashboard_cold    the same with the hot topics computed afresh each run (cache emptied):
+  dashboard_cold    the same with the hot topics counted afresh each run (cache emptied):
                     what one request in QINQING_HOT_TOPICS_TTL seconds pays
-  hot_topics_cold   the hot topics alone, cache emptied each run (reads and segments the
-                    newest 1,000 cases of the 30 days)
+  hot_topics_cold   the hot topics alone, cache emptied each run (counts the stored words
+                    of the newest 1,000 cases of the 30 days)
+  segment_idle      the worker's tick step that stores the words of recent cases, when
+                    every recent case has them already (what it costs every minute)
+
+Before measuring, the tick step is run until every case of the last MAX_DAYS days has its
+words stored (segment_backfill: cases and seconds), as a running worker keeps them.
   lobby             the lobby display's data (fewer headline figures)
   ranking_90        insights.ranking.unit_ranking() over the last 90 days, default weights
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,6 +101,17 @@ def run(args, reuse):
     last90 = Scope(today - timedelta(days=89), today)
     policy = RankingPolicy()  # the defaults
 
+    from qinqing.insights.models import CaseTerms
+
+    started, segmented = time.perf_counter(), 0
+    while step := hot_topics.segment_recent(now=timezone.now())["segmented"]:
+        segmented += step
+    seconds = time.perf_counter() - started
+    C.emit({"kind": "result", "section": "dashboard", "name": "segment_backfill",
+            "cases": segmented, "seconds": round(seconds, 1),
+            "cases_per_s": round(segmented / seconds, 1) if segmented else None,
+            "stored": CaseTerms.objects.count()})
+
     def cold(fn):
         def run_cold():
             hot_topics._cache.clear()
@@ -107,6 +124,7 @@ def run(args, reuse):
         "hot_topics_cold": cold(lambda: hot_topics.hot_topics(until=today)),
         "lobby": lambda: dashboard.dashboard_data(last30, names=dashboard.LOBBY_HEADLINE),
         "ranking_90": lambda: ranking.unit_ranking(last90, policy),
+        "segment_idle": lambda: hot_topics.segment_recent(now=timezone.now()),
     }
     rows = []
     for name, part in parts.items():
@@ -117,7 +135,7 @@ def run(args, reuse):
                 **({"target_ms": 300} if name == "dashboard" else {}), **result})
     found = hot_topics.hot_topics(until=today)
     C.emit({"kind": "result", "section": "dashboard", "name": "hot_topics_read",
-            "cases": found.analysed, "capped": found.capped,
+            "cases": found.analysed, "capped": found.capped, "pending": found.pending,
             "terms": [t.text for t in found.terms[:10]]})
     C.print_table(f"Dashboard data at {Case.objects.count():,} cases ({args.runs} runs, ms)",
                   ["what", "median", "min", "max", "SQL"], rows)

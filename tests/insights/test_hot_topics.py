@@ -10,7 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qinqing import refdata
+from qinqing.background import tick
+from qinqing.cases import services
 from qinqing.insights import hot_topics
+from qinqing.insights.models import CaseTerms
 from tests.insights.conftest import at
 
 
@@ -86,8 +89,10 @@ def test_work_is_bounded_and_costs_a_fixed_number_of_queries(recent, monkeypatch
         result = hot_topics.hot_topics(until=TODAY, days=10_000)
     assert result.since == TODAY - timedelta(days=hot_topics.MAX_DAYS - 1)
     assert result.analysed == 2 and result.capped
-    assert len(queries) == 2  # the regions, and the cases (the newest 2 + 1)
-    assert "SUBSTR" in queries[1]["sql"].upper()  # only the start of each text is read
+    # The regions, the cases with their stored words (the newest 2 + 1), and the texts of
+    # the two the tick has not read: only the start of each.
+    assert len(queries) == 3
+    assert "SUBSTR" in queries[2]["sql"].upper()
 
 
 def test_the_result_is_kept_for_the_ttl(recent, monkeypatch, make_case):
@@ -99,3 +104,73 @@ def test_the_result_is_kept_for_the_ttl(recent, monkeypatch, make_case):
     now = refdata.clock()
     monkeypatch.setattr(refdata, "clock", lambda: now + settings.QINQING_HOT_TOPICS_TTL + 1)
     assert hot_topics.hot_topics(until=TODAY, days=30).analysed == first.analysed + 1
+
+
+# ------------------------------------------------ the words stored by the worker's tick
+
+def test_the_tick_stores_the_words_of_recent_cases_and_the_request_only_counts_them(recent):
+    before = hot_topics.hot_topics(until=TODAY, days=92)
+    report = tick.run_tick(at(2026, 3, 31, 12, 0))
+    assert report["hot_topics.segment_recent"]["result"] == {"segmented": 5, "forgotten": 0}
+    # December 1 is more than MAX_DAYS back: not kept.
+    assert CaseTerms.objects.count() == 5
+    stored = CaseTerms.objects.order_by("received_at").first()
+    assert stored.terms["排队"] == 2 and "政务服务中心" in stored.terms  # title and content
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 1)) == {
+        "segmented": 0, "forgotten": 0}
+
+    refdata.reset_all()
+    with CaptureQueriesContext(connection) as queries:
+        after = hot_topics.hot_topics(until=TODAY, days=92)
+    assert len(queries) == 2  # the regions, the cases with their words: no text read
+    assert (after.terms, after.analysed, after.pending) == (before.terms, 5, 0)
+
+
+def test_the_tick_reads_a_bounded_batch_newest_first(recent):
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), batch=2) == {
+        "segmented": 2, "forgotten": 0}
+    newest = sorted(CaseTerms.objects.values_list("received_at", flat=True))
+    assert newest == [at(2026, 3, 20, 10, 0), at(2026, 3, 31, 10, 0)]
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), batch=10)["segmented"] == 3
+
+
+def test_words_of_cases_older_than_the_longest_period_are_forgotten(recent):
+    hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0))
+    later = at(2026, 3, 31, 12, 0) + timedelta(days=hot_topics.MAX_DAYS - 25)
+    result = hot_topics.segment_recent(now=later)  # March 1 and 5 are now too old
+    assert result == {"segmented": 0, "forgotten": 2}
+    assert CaseTerms.objects.count() == 3
+
+
+def test_an_edited_text_is_read_again(recent, user):
+    hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0))
+    case = CaseTerms.objects.order_by("-received_at").first().case
+    services.perform(case.number, "edit", user("intake"),
+                     {"fields": {"content": "税务罚款过重，罚款决定没有依据。"}, "reason": "笔误"},
+                     now=at(2026, 3, 31, 12, 5))
+    assert not CaseTerms.objects.filter(case=case).exists()
+    services.perform(case.number, "edit", user("intake"), {"fields": {"urgency": "urgent"}},
+                     now=at(2026, 3, 31, 12, 6))
+    hot_topics.segment_recent(now=at(2026, 3, 31, 12, 7))
+    assert CaseTerms.objects.get(case=case).terms["罚款"] == 2
+    other = CaseTerms.objects.exclude(case=case).count()
+    services.perform(case.number, "edit", user("intake"), {"fields": {"urgency": "normal"}},
+                     now=at(2026, 3, 31, 12, 8))
+    assert CaseTerms.objects.count() == other + 1  # an edit of anything else keeps them
+
+
+def test_cases_the_tick_has_not_read_are_counted_as_pending(make_case, monkeypatch):
+    from django.utils import timezone
+
+    now = timezone.now()
+    for hours in (1, 2, 3, 4):
+        make_case("政务服务中心排队时间太长。", received=now - timedelta(hours=hours))
+    monkeypatch.setattr(hot_topics, "INLINE_CASES", 1)
+    today = timezone.localdate(now)
+    unread = hot_topics.hot_topics(until=today, days=30)
+    assert (unread.analysed, unread.pending) == (1, 3)
+    hot_topics.segment_recent(now=now)
+    refdata.reset_all()
+    read = hot_topics.hot_topics(until=today, days=30)
+    assert (read.analysed, read.pending) == (4, 0)
+    assert [t.text for t in read.terms][:2] == ["排队", "政务服务中心"]

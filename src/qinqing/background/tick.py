@@ -20,6 +20,7 @@ STEPS = (
     "qinqing.background.services.recover_orphaned_jobs",
     "qinqing.supervision.ladder.sweep",
     "qinqing.notifications.services.deliver_due",
+    "qinqing.insights.hot_topics.segment_recent",
     "qinqing.background.services.prune",
 )
 

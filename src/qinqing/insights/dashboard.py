@@ -132,6 +132,9 @@ def _hot_topics(scope: Scope) -> Panel:
     if found.capped:
         note += " " + _("Only the newest %(n)s cases of the period were read.") % {
             "n": hot_topics.MAX_CASES}
+    if found.pending:
+        note += " " + _("%(n)s more cases have not been read yet: the background worker "
+                        "reads new cases every minute.") % {"n": found.pending}
     return Panel("hot_topics", _("Hot topics"), "hbar",
                  [_("Word"), _("Cases mentioning it"), _("Mentions")], rows, [1], note=note,
                  lobby=True)

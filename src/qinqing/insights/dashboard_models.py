@@ -1,4 +1,5 @@
-"""Data of the ranking and the lobby display: the ranking weights and display tokens.
+"""Data of the dashboard: the ranking weights, the lobby's display tokens, and the words of
+recent cases that the hot topics count (hot_topics.py).
 
 Imported by insights/models.py (Django finds an app's models there).
 """
@@ -13,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.cases.models import Case
 from qinqing.org.models import REGION_KINDS, Unit
 
 _WEIGHT = dict(max_digits=6, decimal_places=2,
@@ -113,3 +115,25 @@ class DisplayToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CaseTerms(models.Model):
+    """The topic words of one recent case, as hot_topics.terms_of() found them, with how
+    often each occurs: {word: mentions}.
+
+    Written by the worker's tick (hot_topics.segment_recent) so that segmenting Chinese,
+    which is slow in Python, stays off the dashboard's request; forgotten when the case is
+    older than the longest period the hot topics read, and when its text is edited.
+    """
+
+    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE,
+                                related_name="topic_terms")
+    received_at = models.DateTimeField(db_index=True)  # the case's: old rows are pruned by it
+    terms = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("Words of a case")
+        verbose_name_plural = _("Words of cases")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {len(self.terms)}"

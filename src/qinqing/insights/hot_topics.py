@@ -17,6 +17,13 @@ The work is bounded whatever the size of the database: only cases received in th
 `days` days (at most MAX_DAYS), the newest MAX_CASES of them, and the first MAX_CHARS
 characters of each (title and the start of the content, where a caller says what the
 matter is). The result is kept per process for QINQING_HOT_TOPICS_TTL seconds.
+
+Segmenting is slow in pure Python (tens of thousands of characters a second), so it is
+done off the request: the worker's tick (segment_recent) stores each recent case's words
+in CaseTerms, and a request only counts the stored words. Cases the tick has not read yet
+(the last minute's intakes, or all of them before the worker first runs) are segmented in
+the request, at most INLINE_CASES of them; any beyond that are reported as not read yet,
+never guessed.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ MAX_CASES = 1000
 MAX_CHARS = 300
 MIN_CASES = 3
 TOP = 20
+INLINE_CASES = 50  # segmented in a request when the tick has not read them yet
+BATCH = 300  # cases the tick segments at a time (about a second of the worker's time)
 
 _CHINESE = re.compile(r"[\u3400-\u9fff]")
 
@@ -61,9 +70,10 @@ class HotTopics:
     since: date
     until: date  # inclusive
     region: str
-    analysed: int  # cases whose text was read
+    analysed: int  # cases whose words were counted
     capped: bool  # more cases were received in the period than MAX_CASES
     computed_at: datetime
+    pending: int = 0  # cases of the period whose text nobody has read yet (not counted)
 
 
 _cache = ProcessCache("hot_topics", "QINQING_HOT_TOPICS_TTL")
@@ -115,20 +125,29 @@ def place_pattern(names: Iterable[str]) -> re.Pattern | None:
     return re.compile("|".join(map(re.escape, names))) if names else None
 
 
-def rank(texts: Iterable[str], *, top: int = TOP, min_cases: int = MIN_CASES,
-         places: re.Pattern | None = None) -> list[Term]:
-    """The `top` terms by the number of texts mentioning them (then by mentions, then
-    alphabetically, so equal counts always come out in the same order). Place names
-    matched by `places` are removed first."""
+def words_of(text: str, places: re.Pattern | None = None) -> dict[str, int]:
+    """{word: mentions} of one case's text; place names matched by `places` removed first."""
+    return dict(Counter(terms_of(places.sub(" ", text) if places else text)))
+
+
+def rank_words(cases_words: Iterable[dict[str, int]], *, top: int = TOP,
+               min_cases: int = MIN_CASES) -> list[Term]:
+    """The `top` words by the number of cases mentioning them (then by mentions, then
+    alphabetically, so equal counts always come out in the same order)."""
     cases: Counter[str] = Counter()
     mentions: Counter[str] = Counter()
-    for text in texts:
-        words = terms_of(places.sub(" ", text) if places else text)
+    for words in cases_words:
         mentions.update(words)
-        cases.update(set(words))
+        cases.update(words.keys())
     ranked = sorted((w for w, n in cases.items() if n >= min_cases),
                     key=lambda w: (-cases[w], -mentions[w], w))
     return [Term(w, cases[w], mentions[w]) for w in ranked[:top]]
+
+
+def rank(texts: Iterable[str], *, top: int = TOP, min_cases: int = MIN_CASES,
+         places: re.Pattern | None = None) -> list[Term]:
+    """rank_words() of texts segmented here."""
+    return rank_words((words_of(text, places) for text in texts), top=top, min_cases=min_cases)
 
 
 def _regions() -> list[tuple[int, str, str, str, str]]:
@@ -140,22 +159,51 @@ def _regions() -> list[tuple[int, str, str, str, str]]:
                 .values_list("pk", "code", "path", "name", "short_name"))
 
 
-def _recent_texts(since: date, until: date, region: str,
-                  regions: list[tuple]) -> tuple[list[str], bool]:
+def _places(regions: list[tuple]) -> re.Pattern | None:
+    return place_pattern(n for *_ids, name, short in regions for n in (name, short))
+
+
+def _text(title: str, start: str) -> str:
+    return f"{title}\n{start}"
+
+
+def _period(since: date, until: date):
     from qinqing.cases.models import Case
 
     tz = timezone.get_current_timezone()
-    rows = Case.objects.filter(
+    return Case.objects.filter(
         received_at__gte=datetime.combine(since, time(), tz),
         received_at__lt=datetime.combine(until + timedelta(days=1), time(), tz))
+
+
+def _recent_words(since: date, until: date, region: str,
+                  regions: list[tuple]) -> tuple[list[dict[str, int]], bool, int]:
+    """The words of the period's newest MAX_CASES cases (stored, or segmented here for at
+    most INLINE_CASES cases the tick has not read), whether the cap was reached, and how
+    many cases were left unread."""
+    rows = _period(since, until)
     if region:
         path = next((p for _pk, code, p, *_names in regions if code == region), None)
         rows = rows.filter(region_id__in=[pk for pk, _c, p, *_n in regions
                                           if path and p.startswith(path)])
     # One more than the cap tells whether the cap was reached, in the same query.
     rows = list(rows.order_by("-received_at", "-id").values_list(
-        "title", Substr("content", 1, MAX_CHARS))[:MAX_CASES + 1])
-    return [f"{title}\n{content}" for title, content in rows[:MAX_CASES]], len(rows) > MAX_CASES
+        "pk", "topic_terms__terms")[:MAX_CASES + 1])
+    capped = len(rows) > MAX_CASES
+    rows = rows[:MAX_CASES]
+    found = [words for _pk, words in rows if words is not None]
+    unread = [pk for pk, words in rows if words is None]
+    # The tick keeps the words of recent cases only; an older period is read here, all of
+    # it (slow, but such views are rare).
+    inline = INLINE_CASES if since >= kept_since(timezone.now()) else MAX_CASES
+    if unread:
+        from qinqing.cases.models import Case
+
+        places = _places(regions)
+        texts = Case.objects.filter(pk__in=unread[:inline]).values_list(
+            "title", Substr("content", 1, MAX_CHARS))
+        found += [words_of(_text(title, start), places) for title, start in texts]
+    return found, capped, max(0, len(unread) - inline)
 
 
 def hot_topics(*, until: date, days: int = DEFAULT_DAYS, region: str = "",
@@ -165,11 +213,49 @@ def hot_topics(*, until: date, days: int = DEFAULT_DAYS, region: str = "",
     since = until - timedelta(days=days - 1)
 
     def load() -> HotTopics:
-        regions = _regions()
-        texts, capped = _recent_texts(since, until, region, regions)
-        names = [n for *_ids, name, short in regions for n in (name, short)]
-        terms = rank(texts, top=top, places=place_pattern(names))
-        return HotTopics(tuple(terms), since, until, region, len(texts),
-                         capped, timezone.now())
+        words, capped, pending = _recent_words(since, until, region, _regions())
+        return HotTopics(tuple(rank_words(words, top=top)), since, until, region, len(words),
+                         capped, timezone.now(), pending)
 
     return _cache.get(("hot", since, until, region, top), load)
+
+
+def kept_since(now: datetime) -> date:
+    """The first day whose cases' words the tick keeps: the longest period hot_topics()
+    reads, ending today."""
+    return timezone.localdate(now) - timedelta(days=MAX_DAYS - 1)
+
+
+def segment_recent(*, now: datetime, batch: int = BATCH) -> dict[str, int]:
+    """Tick step: store the words of up to `batch` cases received since kept_since() that
+    have none yet (newest first), and forget the words of older cases.
+
+    Safe to run again or on two workers at once: a case already stored is skipped
+    (ignore_conflicts), and its words would be the same."""
+    from qinqing.insights.models import CaseTerms
+
+    since = kept_since(now)
+    todo = list(_period(since, timezone.localdate(now))
+                .filter(topic_terms__isnull=True).order_by("-received_at", "-id")
+                .values_list("pk", "received_at", "title",
+                             Substr("content", 1, MAX_CHARS))[:batch])
+    if todo:
+        places = _places(_regions())
+        CaseTerms.objects.bulk_create(
+            [CaseTerms(case_id=pk, received_at=received, terms=words_of(_text(title, start),
+                                                                        places))
+             for pk, received, title, start in todo], ignore_conflicts=True)
+    oldest = datetime.combine(since, time(), timezone.get_current_timezone())
+    forgotten, _by_model = CaseTerms.objects.filter(received_at__lt=oldest).delete()
+    return {"segmented": len(todo), "forgotten": forgotten}
+
+
+def forget_edited(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """post_save of a timeline event: an edit of a case's title or content makes its stored
+    words stale, so they are dropped and the next tick reads the text again."""
+    from qinqing.insights.models import CaseTerms
+
+    if not created or raw or instance.action != "edit":
+        return
+    if {"title", "content"} & set(instance.data.get("changes") or {}):
+        CaseTerms.objects.filter(case_id=instance.case_id).delete()

@@ -193,4 +193,5 @@ class Daily(models.Model):
 
 
 # The ranking weights and lobby display tokens (dashboard_models.py), here so Django finds them.
-from qinqing.insights.dashboard_models import DisplayToken, RankingPolicy  # noqa: E402,F401
+from qinqing.insights.dashboard_models import (  # noqa: E402,F401
+    CaseTerms, DisplayToken, RankingPolicy)
