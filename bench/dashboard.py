@@ -104,7 +104,7 @@ def run(args, reuse):
     from qinqing.insights.models import CaseTerms
 
     started, segmented = time.perf_counter(), 0
-    while step := hot_topics.segment_recent(now=timezone.now())["segmented"]:
+    while step := hot_topics.segment_recent(now=timezone.now(), budget=60)["segmented"]:
         segmented += step
     seconds = time.perf_counter() - started
     C.emit({"kind": "result", "section": "dashboard", "name": "segment_backfill",

@@ -12,11 +12,11 @@ of them alike:
   service       qinqing.cases.services.create_case() called directly (no HTTP, no JSON)
   raw_writes    psycopg alone writing the same rows the plain way, one statement per
                 row (UPDATE the year's sequence RETURNING the number, INSERT the case
-                RETURNING its id, INSERT its reporter, clock and event), in one
-                transaction per case, with a fresh number, intake key and ids per case
+                RETURNING its id, INSERT its reporter, clock, event and two fact rows),
+                in one transaction per case, with a fresh number, intake key and ids
   raw_all       psycopg replaying exactly the statements one intake sends (captured from
                 a real POST: a new id, then one statement that takes the number and
-                writes the four rows, in autocommit as Qinqing sends them)
+                writes all those rows, in autocommit as Qinqing sends them)
 
 Raw replays use the parameter values Django sent; by default with client-side binding,
 as Django's psycopg backend does (--raw-binding server: server-side binding with
@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import json
 import pstats
 import re
@@ -98,18 +99,22 @@ def helpdesk_figures(path: str | None) -> dict:
 
 # ----------------------------------------------------------------------- raw replay
 
-ROW_TABLES = ("cases_case", "cases_reporter", "cases_stageclock", "cases_caseevent")
+# Every row an intake writes: the case, its reporter, first stage clock and timeline
+# event, and its facts for the figures (insights: a case row and a clock row).
+ROW_TABLES = ("cases_case", "cases_reporter", "cases_stageclock", "cases_caseevent",
+              "insights_fact")
 
 
 class Replay:
     """One intake's writes, replayed with psycopg alone, one case per call.
 
     mode "same": exactly the statements one intake sends, as captured from a real POST
-    (PostgreSQL: a new id, then one statement that takes the number and writes the four
-    rows; in autocommit, as Qinqing sends them).
-    mode "rows": the same four rows and number written the plain way a driver-only program
-    would, one statement each in one transaction: UPDATE the year's sequence RETURNING the
-    number, INSERT the case RETURNING its id, INSERT its reporter, clock and event.
+    (PostgreSQL: a new id, then one statement that takes the number and writes every
+    row; in autocommit, as Qinqing sends them).
+    mode "rows": the same rows (ROW_TABLES) and number written the plain way a driver-only
+    program would, one statement each in one transaction: UPDATE the year's sequence
+    RETURNING the number, INSERT the case RETURNING its id, INSERT its reporter, clock,
+    event and each fact row.
     Both use the captured values (read back from the database for "rows"), with a fresh
     number, intake key, case id and timestamps per case."""
 
@@ -138,19 +143,21 @@ class Replay:
                         subs[pos] = "now"
                 self.steps.append((sql, params, subs))
             big = self.steps[-1]
-            # the case's own id, then one case_id per dependent row: four in all
-            assert sum(1 for k in big[2].values() if k == "case_id") == 4, big[2]
+            # the case's own id, then one case_id per dependent row
+            assert sum(1 for k in big[2].values() if k == "case_id") >= 4, big[2]
             return
-        rows = {}
+        rows = []
         with psycopg.connect(dsn, row_factory=dict_row) as conn:
             for table in ROW_TABLES:
                 col = "id" if table == "cases_case" else "case_id"
-                rows[table] = conn.execute(f"SELECT * FROM {table} WHERE {col} = %s",
-                                           [case_id]).fetchone()
+                found = conn.execute(f"SELECT * FROM {table} WHERE {col} = %s ORDER BY id",
+                                     [case_id]).fetchall()
+                assert found, f"the captured intake wrote no {table} row"
+                rows += [(table, row) for row in found]
         self.steps = [(f"UPDATE cases_casenumbersequence SET last = last + 1 "
                        f"WHERE year = %s RETURNING last", None, None)]
-        for table in ROW_TABLES:
-            row = {k: v for k, v in rows[table].items() if k != "id"}
+        for table, found in rows:
+            row = {k: v for k, v in found.items() if k != "id"}
             for k, v in row.items():
                 if isinstance(v, (dict, list)):
                     from psycopg.types.json import Jsonb
@@ -372,7 +379,7 @@ def run(args):
             post(tclient, "prof")
         prof.disable()
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(prof, stream=out).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "45")))
         print(out.getvalue())
 
     # results

@@ -19,6 +19,8 @@ OUT=${OUT:-/tmp/qq-bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 HELPDESK_N=${HELPDESK_N:-100000}
 PEER=/work/shared/peer_helpdesk
 export PEERBENCH_ROOT=${PEERBENCH_ROOT:-/tmp/peerbench}
+# The server step drives gunicorn with wrk: check for it before the long steps.
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
 mkdir -p "$OUT"
 echo "results in $OUT"
 

@@ -128,6 +128,35 @@ def load_database(url: str | None, data_dir: Path) -> dict:
     return config
 
 
+# psycopg converts a query's %s placeholders by parsing its text, and caches the result
+# only for texts up to 4,096 characters and 50 parameters. The intake's one statement
+# (cases/rowwrite.py: case, reporter, clock, event and facts) has about 150 parameters
+# and 6,000 characters, so it was parsed again on every intake — about a fifth of an
+# intake's Python time in bench/intake.py. These limits cover it; the cache still holds
+# at most 128 texts (psycopg's lru_cache), so memory stays bounded.
+PSYCOPG_CACHED_LENGTH = 16_384
+PSYCOPG_CACHED_PARAMS = 400
+
+
+def cache_long_statements() -> bool:
+    """Let psycopg cache the conversion of the intake's long statement (see above).
+
+    psycopg exposes no setting for this, only two module constants; if a later version
+    drops them nothing changes but speed (and tests/core/test_config.py says so)."""
+    try:
+        from psycopg import _queries
+    except ImportError:
+        return False
+    if not all(hasattr(_queries, name) for name in ("MAX_CACHED_STATEMENT_LENGTH",
+                                                     "MAX_CACHED_STATEMENT_PARAMS")):
+        return False
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH,
+                                               PSYCOPG_CACHED_LENGTH)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS,
+                                               PSYCOPG_CACHED_PARAMS)
+    return True
+
+
 def _sqlite(path: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -40,8 +40,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from qinqing.config import (
-    env_bool, env_int, env_list, env_seconds, generated_fernet_key, load_database, load_sms,
-    persistent_secret,
+    cache_long_statements, env_bool, env_int, env_list, env_seconds, generated_fernet_key,
+    load_database, load_sms, persistent_secret,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -112,6 +112,8 @@ try:
     DATABASES = {"default": load_database(os.environ.get("DATABASE_URL"), DATA_DIR)}
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    cache_long_statements()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The figures' fact table declares covering indexes (INCLUDE columns) for PostgreSQL;

@@ -235,3 +235,20 @@ def test_cached_user_is_a_copy_per_request(api_client, users):
     second = TokenAuth().authenticate(two, token)
     assert second.role == "intake_agent" and second.unit.name != "changed"
     assert second is not first and second.unit is not first.unit
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's conversion cache")
+def test_the_intake_statement_is_converted_once_per_process(api_client, monkeypatch):
+    # qinqing.config.cache_long_statements: psycopg parses a statement's placeholders
+    # on every execution unless the statement is short enough for its cache, and the
+    # intake's is not, by default. Uncached conversions go through these two functions.
+    from psycopg import _queries
+
+    parsed = []
+    for name in ("_query2pg_nocache", "_query2pg_client_nocache"):
+        original = getattr(_queries, name)
+        monkeypatch.setattr(_queries, name, lambda query, *args, _f=original: (
+            parsed.append(query), _f(query, *args))[1])
+    assert post(api_client).status_code == 201
+    assert post(api_client).status_code == 201
+    assert parsed == []

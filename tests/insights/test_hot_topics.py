@@ -134,6 +134,15 @@ def test_the_tick_reads_a_bounded_batch_newest_first(recent):
     assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), batch=10)["segmented"] == 3
 
 
+def test_the_tick_segments_for_a_bounded_time_but_at_least_one_case(recent):
+    # The tick must stay short whatever the backlog: past its budget it stops, after
+    # the case in hand.
+    for left in (4, 3):
+        assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), budget=0) == {
+            "segmented": 1, "forgotten": 0}
+        assert CaseTerms.objects.count() == 5 - left
+
+
 def test_words_of_cases_older_than_the_longest_period_are_forgotten(recent):
     hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0))
     later = at(2026, 3, 31, 12, 0) + timedelta(days=hot_topics.MAX_DAYS - 25)

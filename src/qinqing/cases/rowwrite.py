@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import connection, models
 from django.db.models import Model
@@ -73,31 +73,25 @@ def insert_together(*objs: Model, before=(), overrides=None, returning=None):
     assert connection.vendor == "postgresql", "data-modifying CTEs are PostgreSQL's"
     # By identity: a row without its primary key yet cannot be hashed.
     overrides = {(id(obj), attname): expr for (obj, attname), expr in (overrides or {}).items()}
-    quote = connection.ops.quote_name
-    parts, params = [], []
-    for name, sql, values in before:
-        parts.append(f"{name} AS ({sql})")
+    params, shape = [], []
+    for _name, _sql, values in before:
         params.extend(values)
     back = None
     for i, obj in enumerate(objs):
         plan = _plan(type(obj), obj.pk is not None)
-        cols, marks = [], []
+        computed = []
         for field, attname, plain in plan:
-            cols.append(quote(field.column))
             expression = overrides.get((id(obj), attname))
             if expression is not None:
-                marks.append(expression.sql)
+                computed.append((attname, expression.sql))
                 params.extend(expression.params)
             else:
-                marks.append("%s")
                 params.append(_value(obj, field, attname, plain))
         if returning and returning[0] is obj:
             back = (i, obj, returning[1])
-        ret = quote(obj._meta.get_field(returning[1]).column) if back and back[0] == i else "1"
-        parts.append(f"w{i} AS (INSERT INTO {quote(obj._meta.db_table)} ({', '.join(cols)}) "
-                     f"VALUES ({', '.join(marks)}) RETURNING {ret})")
-    final = f"SELECT (SELECT * FROM w{back[0]})" if back else "SELECT 1"
-    sql = "WITH " + ", ".join(parts) + " " + final
+        shape.append((type(obj), obj.pk is not None, tuple(computed)))
+    sql = _statement(tuple((name, sql) for name, sql, _values in before), tuple(shape),
+                     (back[0], back[2]) if back else None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         value = cursor.fetchone()[0]
@@ -111,6 +105,25 @@ def insert_together(*objs: Model, before=(), overrides=None, returning=None):
         setattr(back[1], back[2], value)
         return value
     return None
+
+
+@lru_cache(maxsize=64)  # an intake has one shape; bounded all the same
+def _statement(before: tuple, shape: tuple, back: tuple | None) -> str:
+    """The SQL of insert_together() for one shape of rows, built once per process (an
+    intake's statement is the same every time; only its parameters change)."""
+    quote = connection.ops.quote_name
+    parts = [f"{name} AS ({sql})" for name, sql in before]
+    for i, (model, with_pk, computed) in enumerate(shape):
+        computed = dict(computed)
+        cols, marks = [], []
+        for field, attname, _plain in _plan(model, with_pk):
+            cols.append(quote(field.column))
+            marks.append(computed.get(attname, "%s"))
+        ret = quote(model._meta.get_field(back[1]).column) if back and back[0] == i else "1"
+        parts.append(f"w{i} AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(cols)}) "
+                     f"VALUES ({', '.join(marks)}) RETURNING {ret})")
+    final = f"SELECT (SELECT * FROM w{back[0]})" if back else "SELECT 1"
+    return "WITH " + ", ".join(parts) + " " + final
 
 
 def next_id(model: type[Model]) -> int:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
+from time import monotonic
 
 from django.conf import settings
 from django.db.models.functions import Substr
@@ -52,7 +53,8 @@ MAX_CHARS = 300
 MIN_CASES = 3
 TOP = 20
 INLINE_CASES = 50  # segmented in a request when the tick has not read them yet
-BATCH = 300  # cases the tick segments at a time (about a second of the worker's time)
+BATCH = 300  # cases the tick looks at, at most
+BUDGET = 0.3  # seconds of segmenting per tick, so that the tick stays short (bench/sweep.py)
 
 _CHINESE = re.compile(r"[\u3400-\u9fff]")
 
@@ -226,9 +228,11 @@ def kept_since(now: datetime) -> date:
     return timezone.localdate(now) - timedelta(days=MAX_DAYS - 1)
 
 
-def segment_recent(*, now: datetime, batch: int = BATCH) -> dict[str, int]:
-    """Tick step: store the words of up to `batch` cases received since kept_since() that
-    have none yet (newest first), and forget the words of older cases.
+def segment_recent(*, now: datetime, batch: int = BATCH,
+                   budget: float = BUDGET) -> dict[str, int]:
+    """Tick step: store the words of cases received since kept_since() that have none yet,
+    newest first, at most `batch` of them and for about `budget` seconds (at least one);
+    and forget the words of older cases.
 
     Safe to run again or on two workers at once: a case already stored is skipped
     (ignore_conflicts), and its words would be the same."""
@@ -239,15 +243,20 @@ def segment_recent(*, now: datetime, batch: int = BATCH) -> dict[str, int]:
                 .filter(topic_terms__isnull=True).order_by("-received_at", "-id")
                 .values_list("pk", "received_at", "title",
                              Substr("content", 1, MAX_CHARS))[:batch])
+    rows: list[CaseTerms] = []
     if todo:
         places = _places(_regions())
-        CaseTerms.objects.bulk_create(
-            [CaseTerms(case_id=pk, received_at=received, terms=words_of(_text(title, start),
-                                                                        places))
-             for pk, received, title, start in todo], ignore_conflicts=True)
+        tokenizer()  # loading the dictionary is not segmenting: outside the budget
+        ends = monotonic() + budget
+        for pk, received, title, start in todo:
+            rows.append(CaseTerms(case_id=pk, received_at=received,
+                                  terms=words_of(_text(title, start), places)))
+            if monotonic() > ends:
+                break
+        CaseTerms.objects.bulk_create(rows, ignore_conflicts=True)
     oldest = datetime.combine(since, time(), timezone.get_current_timezone())
     forgotten, _by_model = CaseTerms.objects.filter(received_at__lt=oldest).delete()
-    return {"segmented": len(todo), "forgotten": forgotten}
+    return {"segmented": len(rows), "forgotten": forgotten}
 
 
 def forget_edited(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
