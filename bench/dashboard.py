@@ -103,9 +103,8 @@ def run(args, reuse):
 
     from qinqing.insights.models import CaseTerms
 
-    started, segmented = time.perf_counter(), 0
-    while step := hot_topics.segment_recent(now=timezone.now(), budget=60)["segmented"]:
-        segmented += step
+    started = time.perf_counter()
+    segmented = hot_topics.segment_all(now=timezone.now())
     seconds = time.perf_counter() - started
     C.emit({"kind": "result", "section": "dashboard", "name": "segment_backfill",
             "cases": segmented, "seconds": round(seconds, 1),

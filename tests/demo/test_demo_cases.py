@@ -173,4 +173,14 @@ def test_demo_command_prints_case_counts(world):
 
     assert "demo oversight: 2 sweep campaigns" in out.getvalue()
     assert Case.objects.count() == N_CASES + 5 + DEMO_CASES
+    # The dashboard's hot topics need not wait for the worker's first ticks.
+    from django.utils import timezone
+
+    from qinqing.insights.hot_topics import kept_since
+    from qinqing.insights.models import CaseTerms
+
+    recent = Case.objects.filter(received_at__date__gte=kept_since(timezone.now()))
+    assert "demo hot topics: the words of " in out.getvalue()
+    assert recent.exists() and not recent.filter(topic_terms__isnull=True).exists()
+    assert CaseTerms.objects.count() == recent.count()
 

@@ -56,6 +56,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     "demo supervision: the escalation ladder ran once over the cases ("
                     + ", ".join(f"{k} {v}" for k, v in result.items()) + ").")
+                from django.utils import timezone
+
+                from qinqing.insights.hot_topics import segment_all
+
+                self.stdout.write(f"demo hot topics: the words of {segment_all(now=timezone.now())} "
+                                  f"recent cases stored (the worker reads new ones each minute).")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
