@@ -108,9 +108,12 @@ def test_the_result_is_kept_for_the_ttl(recent, monkeypatch, make_case):
 
 # ------------------------------------------------ the words stored by the worker's tick
 
-def test_the_tick_stores_the_words_of_recent_cases_and_the_request_only_counts_them(recent):
+def test_the_tick_stores_the_words_of_recent_cases_and_the_request_only_counts_them(
+        recent, monkeypatch):
     before = hot_topics.hot_topics(until=TODAY, days=92)
-    report = tick.run_tick(at(2026, 3, 31, 12, 0))
+    hot_topics.tokenizer()  # loaded: its loading counts against a tick's budget
+    monkeypatch.setattr(hot_topics, "_backlog", False)
+    report = tick.run_tick(at(2026, 3, 31, 12, 0))  # a whole check's minute: all 92 days
     assert report["hot_topics.segment_recent"]["result"] == {"segmented": 5, "forgotten": 0}
     # December 1 is more than MAX_DAYS back: not kept.
     assert CaseTerms.objects.count() == 5
@@ -127,24 +130,44 @@ def test_the_tick_stores_the_words_of_recent_cases_and_the_request_only_counts_t
 
 
 def test_the_tick_reads_a_bounded_batch_newest_first(recent):
-    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), batch=2) == {
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), batch=2, whole=True) == {
         "segmented": 2, "forgotten": 0}
     newest = sorted(CaseTerms.objects.values_list("received_at", flat=True))
     assert newest == [at(2026, 3, 20, 10, 0), at(2026, 3, 31, 10, 0)]
-    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), batch=10)["segmented"] == 3
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), batch=10,
+                                     whole=True)["segmented"] == 3
+
+
+def test_most_ticks_look_at_the_last_two_days_only(recent, monkeypatch):
+    # Checking every kept case costs ~0.2 s at 126,000 of them: not every minute.
+    monkeypatch.setattr(hot_topics, "_backlog", False)
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 3))["segmented"] == 1  # Mar 31
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 4))["segmented"] == 0
+    # Every WHOLE_EVERY minutes, the whole kept period: March 1, 5, 10 and 20.
+    assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 10))["segmented"] == 4
+
+
+def test_a_backlog_is_read_at_every_tick_until_none_is_left(recent, monkeypatch):
+    monkeypatch.setattr(hot_topics, "_backlog", True)  # as in a process that just started
+    minute = at(2026, 3, 31, 12, 3)  # not a whole check's minute
+    for stored in (2, 4, 5):
+        hot_topics.segment_recent(now=minute, batch=2)
+        assert CaseTerms.objects.count() == stored
+    assert not hot_topics._backlog  # the last batch was not full: no backlog left
+    assert hot_topics.segment_recent(now=minute, batch=2)["segmented"] == 0
 
 
 def test_the_tick_segments_for_a_bounded_time_but_at_least_one_case(recent):
     # The tick must stay short whatever the backlog: past its budget it stops, after
     # the case in hand.
     for left in (4, 3):
-        assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), budget=0) == {
-            "segmented": 1, "forgotten": 0}
+        assert hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0), budget=0,
+                                         whole=True) == {"segmented": 1, "forgotten": 0}
         assert CaseTerms.objects.count() == 5 - left
 
 
 def test_words_of_cases_older_than_the_longest_period_are_forgotten(recent):
-    hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0))
+    hot_topics.segment_all(now=at(2026, 3, 31, 12, 0))
     later = at(2026, 3, 31, 12, 0) + timedelta(days=hot_topics.MAX_DAYS - 25)
     result = hot_topics.segment_recent(now=later)  # March 1 and 5 are now too old
     assert result == {"segmented": 0, "forgotten": 2}
@@ -152,7 +175,7 @@ def test_words_of_cases_older_than_the_longest_period_are_forgotten(recent):
 
 
 def test_an_edited_text_is_read_again(recent, user):
-    hot_topics.segment_recent(now=at(2026, 3, 31, 12, 0))
+    hot_topics.segment_all(now=at(2026, 3, 31, 12, 0))
     case = CaseTerms.objects.order_by("-received_at").first().case
     services.perform(case.number, "edit", user("intake"),
                      {"fields": {"content": "税务罚款过重，罚款决定没有依据。"}, "reason": "笔误"},
@@ -160,7 +183,7 @@ def test_an_edited_text_is_read_again(recent, user):
     assert not CaseTerms.objects.filter(case=case).exists()
     services.perform(case.number, "edit", user("intake"), {"fields": {"urgency": "urgent"}},
                      now=at(2026, 3, 31, 12, 6))
-    hot_topics.segment_recent(now=at(2026, 3, 31, 12, 7))
+    hot_topics.segment_recent(now=at(2026, 3, 31, 12, 7), whole=True)
     assert CaseTerms.objects.get(case=case).terms["罚款"] == 2
     other = CaseTerms.objects.exclude(case=case).count()
     services.perform(case.number, "edit", user("intake"), {"fields": {"urgency": "normal"}},

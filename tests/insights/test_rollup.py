@@ -134,6 +134,19 @@ def test_an_intake_is_counted_before_it_is_rolled_up(drive):
     _same(figures(scope, source="rollup"), figures(scope, source="facts"), scope)
 
 
+def test_timeline_notes_leave_the_facts_alone(drive):
+    from qinqing.cases import services
+    from qinqing.insights.facts import NO_FIGURE_ACTIONS
+
+    case = drive(at(2026, 3, 2, 10), steps=[("dispatch", 10)])
+    before = sorted(Fact.objects.filter(case_id=case.pk).values_list("pk", flat=True))
+    for action in sorted(NO_FIGURE_ACTIONS):
+        services.append_event(case, action, None, now=at(2026, 3, 3, 9))
+    # A refresh would have deleted and inserted the rows (new ids).
+    assert sorted(Fact.objects.filter(case_id=case.pk).values_list("pk", flat=True)) == before
+    assert facts.differences() == []
+
+
 def test_check_and_rebuild(drive, capsys):
     drive(at(2026, 3, 2, 10), steps=FULL)
     drive(at(2026, 3, 3, 10), kind="consultation", steps=[("answer", 3)])

@@ -39,7 +39,13 @@ from qinqing.worktime.queries import current_calendar
 
 CALLBACK_ACTIONS = ("callback", "close_unrated", "reopen")
 READ_ACTIONS = CALLBACK_ACTIONS + ("sign",)
-NO_FIGURE_ACTIONS = frozenset({"attach", "unmask", "merged_in", "remind"})
+# Timeline entries that change no state, clock or dimension of the case, so its facts stay
+# as they are: attachments, unmasking, the ladder's notices and letters, listings, and the
+# oversight app's notes (campaigns, joint meetings, accountability, inspections).
+NO_FIGURE_ACTIONS = frozenset({
+    "attach", "unmask", "merged_in", "remind", "warning_notice", "reminder_letter",
+    "list_supervision", "unlist_supervision", "campaign_entered", "joint_meeting",
+    "meeting_decision", "meeting_decision_done", "accountability", "inspection_finding"})
 DIMENSIONS = ("kind", "channel", "category_id", "region_id", "lead_unit_id")
 
 

@@ -55,6 +55,10 @@ TOP = 20
 INLINE_CASES = 50  # segmented in a request when the tick has not read them yet
 BATCH = 300  # cases the tick looks at, at most
 BUDGET = 0.3  # seconds of segmenting per tick, so that the tick stays short (bench/sweep.py)
+RECENT_DAYS = 2  # looked at every tick
+WHOLE_EVERY = 10  # minutes: how often the tick checks every kept case
+
+_backlog = True  # this process's last whole check left cases unread (or none ran yet)
 
 _CHINESE = re.compile(r"[\u3400-\u9fff]")
 
@@ -228,32 +232,46 @@ def kept_since(now: datetime) -> date:
     return timezone.localdate(now) - timedelta(days=MAX_DAYS - 1)
 
 
-def segment_recent(*, now: datetime, batch: int = BATCH,
-                   budget: float = BUDGET) -> dict[str, int]:
-    """Tick step: store the words of cases received since kept_since() that have none yet,
-    newest first, at most `batch` of them and for about `budget` seconds (at least one);
-    and forget the words of older cases.
+def segment_recent(*, now: datetime, batch: int = BATCH, budget: float = BUDGET,
+                   whole: bool | None = None) -> dict[str, int]:
+    """Tick step: store the words of cases that have none yet, newest first, at most
+    `batch` of them and for about `budget` seconds (at least one case); and forget the
+    words of cases older than kept_since().
+
+    Which cases are looked at: those of the last RECENT_DAYS days (new intakes; cheap),
+    or with `whole` all since kept_since() — every kept case is then checked, about 0.2 s
+    at 126,000 (bench/dashboard.py), too much for every minute. By default the whole
+    period is checked every WHOLE_EVERY minutes, and at every tick while this process's
+    last whole check left cases unread (a backlog: after an upgrade, an import, an edit).
 
     Safe to run again or on two workers at once: a case already stored is skipped
     (ignore_conflicts), and its words would be the same."""
+    global _backlog
     from qinqing.insights.models import CaseTerms
 
+    if whole is None:
+        whole = _backlog or int(now.timestamp() // 60) % WHOLE_EVERY == 0
+    today = timezone.localdate(now)
     since = kept_since(now)
-    todo = list(_period(since, timezone.localdate(now))
+    todo = list(_period(since if whole else today - timedelta(days=RECENT_DAYS - 1), today)
                 .filter(topic_terms__isnull=True).order_by("-received_at", "-id")
                 .values_list("pk", "received_at", "title",
                              Substr("content", 1, MAX_CHARS))[:batch])
     rows: list[CaseTerms] = []
     if todo:
-        places = _places(_regions())
-        tokenizer()  # loading the dictionary is not segmenting: outside the budget
+        # Loading the dictionary (once per process, about a second) counts against the
+        # budget: the first tick of a new worker reads one case and stays short.
         ends = monotonic() + budget
+        places = _places(_regions())
+        tokenizer()
         for pk, received, title, start in todo:
             rows.append(CaseTerms(case_id=pk, received_at=received,
                                   terms=words_of(_text(title, start), places)))
             if monotonic() > ends:
                 break
         CaseTerms.objects.bulk_create(rows, ignore_conflicts=True)
+    if whole:
+        _backlog = len(rows) < len(todo) or len(todo) == batch
     oldest = datetime.combine(since, time(), timezone.get_current_timezone())
     forgotten, _by_model = CaseTerms.objects.filter(received_at__lt=oldest).delete()
     return {"segmented": len(rows), "forgotten": forgotten}
@@ -263,7 +281,7 @@ def segment_all(*, now: datetime) -> int:
     """segment_recent() until every kept case has its words (the demo and the benchmark,
     which cannot wait for the ticks); returns how many cases were read."""
     done = 0
-    while step := segment_recent(now=now, budget=float("inf"))["segmented"]:
+    while step := segment_recent(now=now, budget=float("inf"), whole=True)["segmented"]:
         done += step
     return done
 
