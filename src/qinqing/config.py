@@ -130,10 +130,11 @@ def load_database(url: str | None, data_dir: Path) -> dict:
 
 # psycopg converts a query's %s placeholders by parsing its text, and caches the result
 # only for texts up to 4,096 characters and 50 parameters. The intake's one statement
-# (cases/rowwrite.py: case, reporter, clock, event and facts) has about 150 parameters
-# and 6,000 characters, so it was parsed again on every intake — about a fifth of an
-# intake's Python time in bench/intake.py. These limits cover it; the cache still holds
-# at most 128 texts (psycopg's lru_cache), so memory stays bounded.
+# (cases/rowwrite.py: case, reporter, clock, event and facts) has well over 100
+# parameters and several thousand characters, so it was parsed again on every intake —
+# about a tenth of an intake's time under the profiler (bench/intake.py --profile). These
+# limits cover it; the cache still holds at most 128 texts (psycopg's lru_cache), so
+# memory stays bounded.
 PSYCOPG_CACHED_LENGTH = 16_384
 PSYCOPG_CACHED_PARAMS = 400
 
@@ -142,7 +143,8 @@ def cache_long_statements() -> bool:
     """Let psycopg cache the conversion of the intake's long statement (see above).
 
     psycopg exposes no setting for this, only two module constants; if a later version
-    drops them nothing changes but speed (and tests/core/test_config.py says so)."""
+    drops them nothing changes but speed (and tests/api/test_intake_statements.py says
+    so)."""
     try:
         from psycopg import _queries
     except ImportError:
