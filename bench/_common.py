@@ -312,6 +312,46 @@ def die(msg: str) -> None:
     raise SystemExit(1)
 
 
+def on_database(args, run) -> None:
+    """A benchmark's database from start to end: create args.db (or, with --reuse, use it
+    if it exists), set Django up on it, call run(args, reused), and drop the database
+    afterwards unless --keep."""
+    set_jsonl(args.jsonl)
+    _check_name(args.db)
+    reuse = args.reuse and db_exists(args.db)
+    if not reuse:
+        create_db(args.db)
+    try:
+        setup_django(args.db)
+        run(args, reuse)
+    finally:
+        if not args.keep:
+            drop_db(args.db)
+        else:
+            print(f"kept database {args.db}: {db_url(args.db)}")
+
+
+def load_or_reuse(args, reuse: bool, **load_options) -> dict | None:
+    """A reused database must hold at least --n cases; otherwise migrate, build the demo
+    city and bulk-load --n cases (load_cases.load with `load_options`). Emits the "load"
+    line; returns the loader's figures (None when reused)."""
+    from qinqing.cases.models import Case
+
+    if reuse:
+        have = Case.objects.count()
+        if have < args.n:
+            die(f"{args.db} holds {have} cases, fewer than --n {args.n}; run without --reuse")
+        emit({"kind": "result", "section": "load", "name": "reused", "cases": have})
+        return None
+    from load_cases import load
+
+    demo = migrate_and_demo()
+    res = load(db_url(args.db), args.n, **load_options)
+    emit({"kind": "result", "section": "load", "name": "copy_load", **res,
+          "migrate_demo_s": demo["seconds"]})
+    return res
+
+
 if __name__ == "__main__":
     import argparse
 

@@ -81,20 +81,7 @@ def helpdesk_figures(path):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    C.set_jsonl(args.jsonl)
-    C._check_name(args.db)
-    reuse = args.reuse and C.db_exists(args.db)
-    if not reuse:
-        C.create_db(args.db)
-    try:
-        C.setup_django(args.db)
-        run(args, reuse)
-    finally:
-        if not args.keep:
-            C.drop_db(args.db)
-        else:
-            print(f"kept database {args.db}")
+    C.on_database(parse_args(argv), run)
 
 
 def run(args, reuse):
@@ -107,18 +94,8 @@ def run(args, reuse):
     from qinqing.org.models import User
 
     meta = C.emit(C.machine_meta("qinqing-cases-list", sys.argv[1:]))
-    if reuse:
-        have = Case.objects.count()
-        if have < args.n:
-            raise SystemExit(f"{args.db} holds {have} cases, fewer than --n {args.n}")
-        C.emit({"kind": "result", "section": "load", "name": "reused", "cases": have})
-    else:
-        demo = C.migrate_and_demo()
-        from load_cases import load
-
-        res = load(C.db_url(args.db), args.n, seed=11)
-        C.emit({"kind": "result", "section": "load", "name": "copy_load", **res,
-                "migrate_demo_s": demo["seconds"]})
+    res = C.load_or_reuse(args, reuse, seed=11)
+    if res is not None:
         print(f"loaded {res['cases']:,} cases in {res['total_s']:.0f} s "
               f"(COPY {res['copy_cases_s']:.0f} s, indexes {res['indexes_s']:.0f} s, "
               f"foreign keys {res['foreign_keys_s']:.0f} s, ANALYZE {res['analyze_s']:.0f} s)",

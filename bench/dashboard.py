@@ -57,40 +57,16 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    C.set_jsonl(args.jsonl)
-    C._check_name(args.db)
-    reuse = args.reuse and C.db_exists(args.db)
-    if not reuse:
-        C.create_db(args.db)
-    try:
-        run(args, reuse)
-    finally:
-        if not args.keep:
-            C.drop_db(args.db)
-        else:
-            print(f"kept database {args.db}: {C.db_url(args.db)}")
+    C.on_database(parse_args(argv), run)
 
 
 def run(args, reuse):
-    C.setup_django(args.db)
     C.emit(C.machine_meta("qinqing-dashboard", sys.argv[1:]))
     from django.utils import timezone
 
     from qinqing.cases.models import Case
 
-    if reuse:
-        have = Case.objects.count()
-        if have < args.n:
-            C.die(f"{args.db} holds {have} cases, fewer than --n {args.n}; run without --reuse")
-        C.emit({"kind": "result", "section": "load", "name": "reused", "cases": have})
-    else:
-        from load_cases import load
-
-        demo = C.migrate_and_demo()
-        res = load(C.db_url(args.db), args.n, history=True)
-        C.emit({"kind": "result", "section": "load", "name": "copy_load", **res,
-                "migrate_demo_s": demo["seconds"]})
+    C.load_or_reuse(args, reuse, history=True)
 
     from qinqing.insights import dashboard, hot_topics, ranking
     from qinqing.insights.dashboard_models import RankingPolicy
