@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from qinqing import refdata as refdata_module
 from qinqing.cases import confidential, deadlines, queries, services
@@ -82,6 +83,22 @@ def test_handed_out_instances_are_copies(demo_org):
     one.name = "changed"
     two = services._category("SPFW-01", errors)
     assert two is not one and two.name != "changed" and not errors
+
+
+def test_handed_out_copies_carry_their_related_rows_as_copies(user, demo_org):
+    from qinqing.refdata import _handed_out
+
+    stored = user("handler")
+    one = _handed_out(stored)
+    assert (one.pk, one.username, one._state.db, one._state.adding) == (
+        stored.pk, stored.username, "default", False)
+    with CaptureQueriesContext(connection) as reading:
+        one.unit.name = "changed"  # from the copied select_related cache: no query
+    assert not reading.captured_queries
+    assert one.unit is not stored.unit and stored.unit.name != "changed"
+    assert _handed_out(stored).unit.name == stored.unit.name
+    one.username = "changed"
+    assert stored.username != "changed"
 
 
 def test_unknown_codes_are_not_kept(demo_org):
