@@ -56,7 +56,9 @@ def _plan(model: type[Model], with_pk: bool) -> tuple:
 
 def _value(obj: Model, field, attname: str, plain: bool):
     if plain:
-        value = getattr(obj, attname)
+        # A new instance holds every field's value in its __dict__ (Model.__init__ sets
+        # them all), so the attribute's descriptor need not be asked.
+        value = obj.__dict__[attname]
         if type(value) in _PLAIN_VALUES or (isinstance(value, datetime)
                                             and value.tzinfo is not None):
             return value
@@ -77,16 +79,20 @@ def insert_together(*objs: Model, before=(), overrides=None, returning=None):
     for _name, _sql, values in before:
         params.extend(values)
     back = None
+    overridden = {key[0] for key in overrides}
     for i, obj in enumerate(objs):
         plan = _plan(type(obj), obj.pk is not None)
         computed = []
-        for field, attname, plain in plan:
-            expression = overrides.get((id(obj), attname))
-            if expression is not None:
-                computed.append((attname, expression.sql))
-                params.extend(expression.params)
-            else:
-                params.append(_value(obj, field, attname, plain))
+        if id(obj) in overridden:
+            for field, attname, plain in plan:
+                expression = overrides.get((id(obj), attname))
+                if expression is not None:
+                    computed.append((attname, expression.sql))
+                    params.extend(expression.params)
+                else:
+                    params.append(_value(obj, field, attname, plain))
+        else:
+            params.extend([_value(obj, field, attname, plain) for field, attname, plain in plan])
         if returning and returning[0] is obj:
             back = (i, obj, returning[1])
         shape.append((type(obj), obj.pk is not None, tuple(computed)))

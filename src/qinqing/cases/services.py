@@ -12,6 +12,7 @@ import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -304,10 +305,16 @@ def _encrypted_reporter(reporter: dict) -> dict:
 
 def _choice(data, key, choices, errors, default=None):
     value = data.get(key) or default
-    if value not in choices.values:
+    if not isinstance(value, str) or value not in _values(choices):
         errors[key] = _("Choose one of: %(values)s.") % {"values": ", ".join(choices.values)}
         return None
     return value
+
+
+@cache
+def _values(choices) -> frozenset:
+    # (A choices class builds its `values` list anew on every access.)
+    return frozenset(choices.values)
 
 
 def _category(code, errors) -> Category | None:
