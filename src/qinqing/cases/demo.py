@@ -683,13 +683,28 @@ def _plan(planner: _Planner, n: int) -> list[Plan]:
             break
         if scenario == "merged" and n - len(plans) < 2:
             continue
-        plans.extend(planner.plans_for(scenario, options))
+        plans.extend(_whole(planner, scenario, options))
     while len(plans) < n:
         scenario = planner.pick(SCENARIOS)
         if scenario == "merged" and n - len(plans) < 2:
             continue
         plans.extend(planner.plans_for(scenario, {}))
     return plans
+
+
+def _whole(planner: _Planner, scenario: str, options: dict, tries: int = 20) -> list[Plan]:
+    """A forced scenario planned so that every move it plans happens before the cutoff.
+
+    A forced scenario is there to show its path (a case reopened and then closed, say);
+    drawn too close to `now`, its last moves would not happen yet and the path would not
+    be shown. So it is drawn again, a bounded number of times (deterministic per seed)."""
+    first_index = planner.counter
+    for _attempt in range(tries):
+        planner.counter = first_index  # plans are numbered by their place in the list
+        planned = planner.plans_for(scenario, options)
+        if all(step.at <= planner.cutoff for plan in planned for step in plan.steps):
+            return planned
+    return planned
 
 
 def _actors(plans: list[Plan]) -> tuple[dict[str, User], int]:
