@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, Min, OuterRef
 from django.utils import timezone
 
 from qinqing.cases.models import StageClock
@@ -38,7 +38,12 @@ def escalate_demo(now: datetime | None = None, listings: int = 2) -> dict[str, i
                                           due_at__lt=now, case__lead_unit__isnull=False)
                 .exclude(Exists(Listing.objects.filter(case=OuterRef("case"),
                                                        closed_at__isnull=True)))
-                .order_by("due_at").values_list("case__number", flat=True).distinct())
+                # One row per case, the longest late first: ordering the clocks by their
+                # own deadline would put it into the DISTINCT, and a case late at two
+                # stages would come back twice (and be listed twice).
+                .values("case__number").annotate(first_due=Min("due_at"))
+                .order_by("first_due", "case__number")
+                .values_list("case__number", flat=True))
         for number in list(late[:listings]):
             services.list_case(number, supervisor, now=now,
                                reason="演示：逾期时间较长，挂牌督办。")
