@@ -171,6 +171,8 @@ QINQING_INDEX_KEY = os.environ.get("QINQING_INDEX_KEY") or persistent_secret(
 try:
     QINQING_REFDATA_TTL = env_seconds("QINQING_REFDATA_TTL", 5)
     QINQING_TOKEN_TTL = env_seconds("QINQING_TOKEN_TTL", 5)
+    # Days an API token is valid from its issue (`qinqing token`); then it answers 401.
+    QINQING_TOKEN_DAYS = env_int("QINQING_TOKEN_DAYS", 90, 1, 3650)
     # The dashboard's hot topics (insights/hot_topics.py): segmenting a month of cases
     # takes a while, and a topic list a few minutes old is still the same list.
     QINQING_HOT_TOPICS_TTL = env_seconds("QINQING_HOT_TOPICS_TTL", 300)

@@ -11,7 +11,7 @@ import json
 import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -911,8 +911,34 @@ def recompute_provisional_deadlines() -> int:
 
 # ------------------------------------------------------------------------- tokens
 
-def issue_token(user: User) -> str:
-    """Create an API token for an integration account; only its hash is kept."""
+def issue_token(user: User, *, days: int | None = None, now: datetime | None = None) -> str:
+    """Create an API token for an integration account; only its hash is kept.
+
+    It is valid for `days` (default QINQING_TOKEN_DAYS) from now.
+    """
+    now = now or timezone.now()
+    days = settings.QINQING_TOKEN_DAYS if days is None else days
+    if days < 1:
+        raise InvalidInput(_("A token is valid for at least one day."))
     key = f"qq_{secrets.token_urlsafe(32)}"
-    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8],
+                            expires_at=now + timedelta(days=days))
     return key
+
+
+def revoke_tokens(ids, actor: User | None = None, *, now: datetime | None = None) -> int:
+    """Revoke API tokens by id; returns how many were active. Already revoked ones are
+    left as they were (their first revocation stays on record).
+
+    Each token is saved (not a bulk update) so its post_save signal empties the API's
+    token cache at once in this process (api/main.py); other processes stop accepting
+    it within QINQING_TOKEN_TTL seconds.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.select_for_update()
+                      .filter(pk__in=list(ids), is_active=True).order_by("pk"))
+        for token in tokens:
+            token.is_active, token.revoked_at, token.revoked_by = False, now, actor
+            token.save(update_fields=["is_active", "revoked_at", "revoked_by"])
+    return len(tokens)
