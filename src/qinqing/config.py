@@ -86,6 +86,26 @@ def load_sms() -> dict:
     }
 
 
+def sms_full_numbers(environ=None) -> bool:
+    """QINQING_SMS_FULL_NUMBERS: whether the file and console SMS backends write the
+    whole number (local debugging) rather than a masked one (138****5678, the default).
+
+    Refused when QINQING_ENV=production: a readable file of citizens' and officials'
+    phone numbers is exactly what the encryption of those columns is there to prevent.
+    """
+    environ = os.environ if environ is None else environ
+    full = (environ.get("QINQING_SMS_FULL_NUMBERS") or "0").strip().lower() in _TRUE
+    if full and environ_is_production(environ):
+        raise ValueError("QINQING_SMS_FULL_NUMBERS=1 is for local debugging only and is "
+                         "not allowed with QINQING_ENV=production")
+    return full
+
+
+def environ_is_production(environ=None) -> bool:
+    environ = os.environ if environ is None else environ
+    return (environ.get("QINQING_ENV") or "").strip().lower() == "production"
+
+
 def _dotted_path(value: str) -> bool:
     parts = value.split(".")
     return len(parts) >= 2 and all(part.isidentifier() for part in parts)

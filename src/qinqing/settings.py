@@ -18,6 +18,12 @@ Environment variables:
   QINQING_SMS_GATEWAY_URL, QINQING_SMS_GATEWAY_TOKEN, QINQING_SMS_TIMEOUT
                            the HTTP SMS gateway: URL, bearer token, seconds (default 10)
   QINQING_SMS_MAX_ATTEMPTS attempts before a message is recorded as failed; default 8
+  QINQING_SMS_FULL_NUMBERS "1": the file and console backends write whole phone numbers
+                           (local debugging); default masked (138****5678); refused
+                           when QINQING_ENV=production
+  QINQING_ENV              "production" on a production installation (refuses settings
+                           meant for debugging only); default development
+  QINQING_TOKEN_DAYS       days an API token is valid from its issue; default 90
   QINQING_TICK_SECONDS     how often the worker's periodic tick runs (the escalation
                            ladder, SMS delivery); default 60
   QINQING_WORKER_LEASE     seconds without a heartbeat after which a worker counts as dead
@@ -41,7 +47,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from qinqing.config import (
     cache_long_statements, env_bool, env_int, env_list, env_seconds, generated_fernet_key,
-    load_database, load_sms, persistent_secret,
+    load_database, load_sms, persistent_secret, sms_full_numbers,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -49,6 +55,7 @@ DATA_DIR = Path(os.environ.get("QINQING_DATA_DIR", "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("QINQING_DEBUG", False)
+QINQING_ENV = (os.environ.get("QINQING_ENV") or "development").strip().lower()
 SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("QINQING_SECRET_KEY") or (
     persistent_secret(DATA_DIR / "secret_key", "SECRET_KEY")
 )
@@ -164,6 +171,8 @@ QINQING_INDEX_KEY = os.environ.get("QINQING_INDEX_KEY") or persistent_secret(
 try:
     QINQING_REFDATA_TTL = env_seconds("QINQING_REFDATA_TTL", 5)
     QINQING_TOKEN_TTL = env_seconds("QINQING_TOKEN_TTL", 5)
+    # Days an API token is valid from its issue (`qinqing token`); then it answers 401.
+    QINQING_TOKEN_DAYS = env_int("QINQING_TOKEN_DAYS", 90, 1, 3650)
     # The dashboard's hot topics (insights/hot_topics.py): segmenting a month of cases
     # takes a while, and a topic list a few minutes old is still the same list.
     QINQING_HOT_TOPICS_TTL = env_seconds("QINQING_HOT_TOPICS_TTL", 300)
@@ -175,6 +184,7 @@ except ValueError as exc:
 # (at most QINQING_SMS_BACKOFF_CAP apart) until QINQING_SMS_MAX_ATTEMPTS, then "failed".
 try:
     _sms = load_sms()
+    QINQING_SMS_FULL_NUMBERS = sms_full_numbers()
     QINQING_SMS_MAX_ATTEMPTS = env_int("QINQING_SMS_MAX_ATTEMPTS", 8, 1, 100)
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cases/", include("qinqing.cases.urls")),
+    path("audit/", include("qinqing.cases.audit_urls")),
     path("intake/", include("qinqing.intake.urls")),
     path("supervision/", include("qinqing.supervision.urls")),
     path("notifications/", include("qinqing.notifications.urls")),

@@ -121,7 +121,7 @@ def test_key_rotation(make_case, user, settings, fresh_keys):
     before = {r.pk: r.name_enc for r in Reporter.objects.all()}
 
     settings.QINQING_FIELD_KEYS = [new_key, *old_keys]
-    assert services.rotate_reporter_keys(batch=1) == 1
+    assert services.rotate_keys(batch=1)["cases.Reporter"] == 1
     row = Reporter.objects.get(case=case)
     assert row.name_enc != before[row.pk]
 
@@ -145,7 +145,7 @@ def test_key_rotation_covers_the_kept_query_code(user, settings, fresh_keys, dem
     first = services.create_case(intake, case_data(), idempotency_key="retry-1")
 
     settings.QINQING_FIELD_KEYS = [new_key, *old_keys]
-    services.rotate_reporter_keys()
+    services.rotate_keys()
     settings.QINQING_FIELD_KEYS = [new_key]
     again = services.create_case(intake, case_data(), idempotency_key="retry-1")
     assert (again.created, again.case.pk, again.query_code) == (

@@ -55,11 +55,57 @@ def test_the_file_backend_writes_a_json_line_a_tester_reads(db, settings, tmp_pa
     assert services.deliver_due(now=T0) == {"sent": 2, "retry": 0, "failed": 0}
     lines = [json.loads(line) for line in settings.QINQING_SMS_OUTBOX.read_text().splitlines()]
     assert [(m["to"], m["text"], m["event_key"]) for m in lines] == [
-        (PHONE, "您有一件案件即将超期", "a"), ("13900001111", "second", "b")]
+        ("138****5678", "您有一件案件即将超期", "a"), ("139****1111", "second", "b")]
     assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}
     # Sent is final: nothing is written again.
     assert services.deliver_due(now=T0 + timedelta(days=1))["sent"] == 0
     assert len(settings.QINQING_SMS_OUTBOX.read_text().splitlines()) == 2
+
+
+def test_the_outbox_is_readable_by_its_owner_only(db, settings, tmp_path):
+    import os
+    import stat
+
+    from qinqing.notifications.sms import FileBackend
+
+    os.umask(0o022)  # what a shell usually has: files would be world-readable
+    new = tmp_path / "new.jsonl"
+    FileBackend(new).send(PHONE, "一", "m1")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    # A file an older version left world-readable is narrowed at the next message.
+    old = tmp_path / "old.jsonl"
+    old.write_text('{"to": "13812345678"}\n')
+    old.chmod(0o644)
+    FileBackend(old).send(PHONE, "二", "m2")
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert len(old.read_text().splitlines()) == 2
+
+
+def test_full_numbers_for_local_debugging_only(db, settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from qinqing.notifications.sms import FileBackend
+
+    settings.QINQING_SMS_FULL_NUMBERS = True
+    settings.QINQING_ENV = "development"
+    outbox = tmp_path / "outbox.jsonl"
+    FileBackend(outbox).send(PHONE, "一", "f1")
+    assert json.loads(outbox.read_text())["to"] == PHONE
+
+    settings.QINQING_ENV = "production"
+    with pytest.raises(ImproperlyConfigured, match="QINQING_ENV=production"):
+        FileBackend(outbox).send(PHONE, "二", "f2")
+    assert len(outbox.read_text().splitlines()) == 1
+
+
+def test_production_refuses_full_numbers_at_start_up():
+    from qinqing.config import sms_full_numbers
+
+    assert sms_full_numbers({}) is False
+    assert sms_full_numbers({"QINQING_SMS_FULL_NUMBERS": "1"}) is True
+    assert sms_full_numbers({"QINQING_ENV": "production"}) is False
+    with pytest.raises(ValueError, match="not allowed with QINQING_ENV=production"):
+        sms_full_numbers({"QINQING_SMS_FULL_NUMBERS": "1", "QINQING_ENV": "production"})
 
 
 def test_the_default_outbox_is_in_the_data_folder(settings):
@@ -71,7 +117,8 @@ def test_the_console_backend_prints(db, settings, capsys):
     settings.QINQING_SMS_BACKEND = "console"
     services.queue_sms(PHONE, "控制台", "c", now=T0)
     services.deliver_due(now=T0)
-    assert "控制台" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "控制台" in out and "138****5678" in out and PHONE not in out
 
 
 def test_a_failing_gateway_is_retried_with_backoff_then_sent_once(db, gateway):

@@ -260,7 +260,7 @@ def test_rotate_keys_re_encrypts_the_officials(recorded, settings):
     settings.QINQING_FIELD_KEYS = [new_key, *old_keys]
     out = StringIO()
     call_command("rotate_keys", stdout=out)
-    assert "re-encrypted 1 accountability record(s)" in out.getvalue()
+    assert "oversight.AccountabilityRecord: re-encrypted 1 row(s)" in out.getvalue()
     settings.QINQING_FIELD_KEYS = [new_key]  # the old key is gone
     fresh = AccountabilityRecord.objects.get(pk=record.pk)
     assert confidential.decrypt(fresh.name_enc) == NAME

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import DataError
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -22,14 +23,21 @@ from qinqing.org.models import Unit, User
 from qinqing.refdata import ProcessCache
 
 
-# Token hash -> its active user (with the unit), per process, so an authenticated request
-# costs no query. Emptied at once in this process when a token, a user or a unit is saved
-# or deleted (a revoked token, a deactivated user, a new role or unit); another process
-# keeps accepting a revoked token for at most QINQING_TOKEN_TTL seconds (default 5;
-# 0 turns the cache off). Only tokens that were accepted are kept, so guessing does not
-# fill memory. A user's sign-in (which saves only last_login) does not empty it.
+# Token hash -> its active user (with the unit and the token's expiry), per process, so
+# an authenticated request costs no query. Emptied at once in this process when a token,
+# a user or a unit is saved or deleted (a revoked token, a deactivated user, a new role or
+# unit); another process (another web worker, or after `qinqing token --revoke`, every
+# server) keeps accepting a revoked token for at most QINQING_TOKEN_TTL seconds (default
+# 5; 0 turns the cache off). Expiry needs no edit: it is checked on each request. Only
+# tokens that were accepted are kept, so guessing does not fill memory. A user's sign-in
+# (which saves only last_login) does not empty it.
 _tokens = ProcessCache("api_tokens", "QINQING_TOKEN_TTL")
 _tokens.watch(ApiToken, User, Unit, ignore_fields=frozenset({"last_login"}))
+
+
+class TokenExpired(Exception):
+    """A valid token past its expiry: told apart from a wrong one, so the integration's
+    owner knows to ask for a new token rather than to check the one they have."""
 
 
 class TokenAuth(HttpBearer):
@@ -38,6 +46,9 @@ class TokenAuth(HttpBearer):
         user = _tokens.get(key_hash, lambda: _active_user(key_hash))  # a copy, unit included
         if user is None:
             return None
+        # Checked on every request against the cached expiry: exact, and no query.
+        if timezone.now() >= user.api_token_expires_at:
+            raise TokenExpired
         request.user = user
         return user
 
@@ -47,7 +58,9 @@ def _active_user(key_hash: str):
            .filter(key_hash=key_hash, is_active=True).first())
     if row is None or not row.user.is_active:
         return None
-    return row.user
+    user = row.user
+    user.api_token_expires_at = row.expires_at  # kept with the cached user
+    return user
 
 
 class StaffSession(SessionAuth):
@@ -108,6 +121,12 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
     return _error(request, 401, "unauthenticated", _("Sign in or give a valid API token."))
+
+
+@api.exception_handler(TokenExpired)
+def token_expired(request, exc):
+    return _error(request, 401, "token_expired",
+                  _("This API token has expired. Ask an administrator for a new one."))
 
 
 @api.exception_handler(DataError)

@@ -2,8 +2,12 @@
 transition table (services.perform) changes a case."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _, ngettext
 
-from qinqing.cases.models import AssignmentRule, Case, CaseEvent, Category, TimeLimitPolicy
+from qinqing.cases.models import (
+    ApiToken, AssignmentRule, Case, CaseEvent, Category, TimeLimitPolicy,
+)
+from qinqing.cases.services import revoke_tokens
 
 
 @admin.register(Category)
@@ -58,3 +62,32 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_select_related = ("case", "actor")
     search_fields = ("case__number",)
     show_full_result_count = False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are issued with `qinqing token USER` (the key is shown once, there); here
+    they are listed and revoked. Revoking goes through the service, which saves each
+    token, so this process refuses it at once and the others within QINQING_TOKEN_TTL."""
+
+    list_display = ("id", "user", "prefix", "created_at", "expires_at", "is_active",
+                    "revoked_at", "revoked_by")
+    list_filter = ("is_active",)
+    list_select_related = ("user", "revoked_by")
+    search_fields = ("user__username", "prefix")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected API tokens"))
+    def revoke(self, request, queryset):
+        count = revoke_tokens(queryset.values_list("pk", flat=True), request.user)
+        self.message_user(request, ngettext("%(n)d token revoked.", "%(n)d tokens revoked.",
+                                            count) % {"n": count})
+
+    def has_change_permission(self, request, obj=None):
+        # The action needs change permission (cases.change_apitoken); the form itself
+        # stays read-only (get_readonly_fields), so nothing but revocation changes a token.
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "key_hash"]

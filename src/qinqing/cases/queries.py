@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -215,3 +215,88 @@ def public_status(number: str, query_code: str) -> Case | None:
 
     expected = confidential.query_code_hash(case.pk, query_code)
     return case if hmac.compare_digest(expected, case.query_code_hash) else None
+
+
+# ------------------------------------------------------------------ the unmask audit
+
+AUDITOR_ROLES = frozenset({Role.DISCIPLINE_INSPECTOR, Role.ADMINISTRATOR})
+
+
+def can_audit(user: User) -> bool:
+    """Who reads the log of unmaskings: the discipline commission and administrators."""
+    return user.is_active and (user.is_superuser or user.role in AUDITOR_ROLES)
+
+
+@dataclass(frozen=True)
+class UnmaskFilters:
+    since: date | None = None  # local dates, both included
+    until: date | None = None
+    user: str | None = None  # username
+    case: str | None = None  # case number
+
+
+def unmask_log(auditor: User, filters: UnmaskFilters) -> QuerySet:
+    """Every unmasking, newest first, filtered; none for anyone but an auditor.
+
+    The whole log, not the auditor's part of the unit tree: the discipline commission
+    sits beside the units it watches (990000-JW is no unit's parent), and what it checks
+    is every reveal. Everything a row shows is joined here (user, their unit, case,
+    reporter), so a page costs the same few statements however many rows it has.
+    """
+    from qinqing.cases.models import UnmaskLog
+
+    if not can_audit(auditor):
+        return UnmaskLog.objects.none()
+    rows = (UnmaskLog.objects
+            .select_related("user", "user__unit", "case", "reporter")
+            .order_by("-at", "-pk"))
+    zone = timezone.get_current_timezone()
+    if filters.since:
+        rows = rows.filter(at__gte=datetime.combine(filters.since, time.min, zone))
+    if filters.until:
+        rows = rows.filter(at__lt=datetime.combine(filters.until + timedelta(days=1),
+                                                   time.min, zone))
+    if filters.user:
+        rows = rows.filter(user__username=filters.user)
+    if filters.case:
+        rows = rows.filter(case__number=filters.case.strip().upper())
+    return rows
+
+
+def unmask_row(entry) -> dict:
+    """One unmasking as the audit shows it: whose data only masked (the auditor checks
+    that a reveal was justified, not the data itself)."""
+    reporter = entry.reporter
+    return {
+        "at": timezone.localtime(entry.at),
+        "user": entry.user.full_name or entry.user.username,
+        "username": entry.user.username,
+        "unit": entry.user.unit.name if entry.user.unit_id else "",
+        "case": entry.case.number,
+        "reporter": " ".join(part for part in (
+            confidential.mask_name(confidential.decrypt(reporter.name_enc)),
+            confidential.mask_phone(confidential.decrypt(reporter.phone_enc))) if part),
+        "reason": entry.reason,
+    }
+
+
+def unmasking_users(auditor: User) -> list[tuple[str, str]]:
+    """(username, shown name) of everyone in the log, for the user filter."""
+    from qinqing.cases.models import UnmaskLog
+
+    if not can_audit(auditor):
+        return []
+    users = (User.objects.filter(pk__in=UnmaskLog.objects.values("user_id"))
+             .order_by("username").values_list("username", "full_name"))
+    return [(username, full_name or username) for username, full_name in users]
+
+
+# ------------------------------------------------------------------------ API tokens
+
+def api_tokens(username: str | None = None) -> QuerySet:
+    """API tokens, newest first, with their account (and who revoked them)."""
+    from qinqing.cases.models import ApiToken
+
+    tokens = ApiToken.objects.select_related("user", "revoked_by").order_by("-created_at",
+                                                                             "-pk")
+    return tokens.filter(user__username=username) if username else tokens

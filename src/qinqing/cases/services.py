@@ -11,7 +11,7 @@ import json
 import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -847,36 +847,36 @@ def unmask_reporters(case_number: str, actor: User, reason: str) -> list[dict]:
              "merged_from": r.merged_from_id and r.merged_from.number} for r in reporters]
 
 
-def rotate_reporter_keys(batch: int = 500) -> int:
-    """Re-encrypt every reporter field with the newest key. Returns rows rewritten."""
-    fields = ("name_enc", "phone_enc", "id_number_enc", "contact_enc", "enterprise_enc")
-    # The kept query codes are encrypted with the same keys: rotate them too, or removing
-    # the old key breaks every idempotent retry of an older case.
-    last_pk = 0
-    while True:
-        with transaction.atomic():
-            cases = list(Case.objects.select_for_update().filter(pk__gt=last_pk)
-                         .order_by("pk").only("pk", "query_code_enc")[:batch])
-            if not cases:
-                break
-            for case in cases:
-                case.query_code_enc = confidential.rotate(case.query_code_enc)
-            Case.objects.bulk_update(cases, ["query_code_enc"])
-            last_pk = cases[-1].pk
-    done = 0
-    last_pk = 0
-    while True:
-        with transaction.atomic():
-            rows = list(Reporter.objects.select_for_update().filter(pk__gt=last_pk)
-                        .order_by("pk")[:batch])
-            if not rows:
-                return done
-            for row in rows:
-                for name in fields:
-                    setattr(row, name, confidential.rotate(getattr(row, name)))
-            Reporter.objects.bulk_update(rows, fields)
-            done += len(rows)
-            last_pk = rows[-1].pk
+def rotate_keys(batch: int = 500) -> dict[str, int]:
+    """Re-encrypt every encrypted column of every app with the newest key.
+
+    The columns are found by field type (qinqing.crypto_fields.encrypted_columns), so
+    a personal column declared as an EncryptedTextField is rotated without anyone
+    remembering to add it here; afterwards the older keys can be dropped. Each batch
+    is one transaction with its rows locked, so a concurrent edit is not overwritten
+    with an older value. Returns rows rewritten per model label.
+    """
+    from qinqing.crypto_fields import encrypted_columns
+
+    done: dict[str, int] = {}
+    for model, fields in encrypted_columns():
+        count, last_pk = 0, None
+        while True:
+            with transaction.atomic():
+                rows = model._default_manager.select_for_update().order_by("pk")
+                if last_pk is not None:
+                    rows = rows.filter(pk__gt=last_pk)
+                rows = list(rows.only("pk", *fields)[:batch])
+                if not rows:
+                    break
+                for row in rows:
+                    for name in fields:
+                        setattr(row, name, confidential.rotate(getattr(row, name)))
+                model._default_manager.bulk_update(rows, fields)
+                count += len(rows)
+                last_pk = rows[-1].pk
+        done[model._meta.label] = count
+    return done
 
 
 # ------------------------------------------------------------- calendar recompute
@@ -911,8 +911,34 @@ def recompute_provisional_deadlines() -> int:
 
 # ------------------------------------------------------------------------- tokens
 
-def issue_token(user: User) -> str:
-    """Create an API token for an integration account; only its hash is kept."""
+def issue_token(user: User, *, days: int | None = None, now: datetime | None = None) -> str:
+    """Create an API token for an integration account; only its hash is kept.
+
+    It is valid for `days` (default QINQING_TOKEN_DAYS) from now.
+    """
+    now = now or timezone.now()
+    days = settings.QINQING_TOKEN_DAYS if days is None else days
+    if days < 1:
+        raise InvalidInput(_("A token is valid for at least one day."))
     key = f"qq_{secrets.token_urlsafe(32)}"
-    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8],
+                            expires_at=now + timedelta(days=days))
     return key
+
+
+def revoke_tokens(ids, actor: User | None = None, *, now: datetime | None = None) -> int:
+    """Revoke API tokens by id; returns how many were active. Already revoked ones are
+    left as they were (their first revocation stays on record).
+
+    Each token is saved (not a bulk update) so its post_save signal empties the API's
+    token cache at once in this process (api/main.py); other processes stop accepting
+    it within QINQING_TOKEN_TTL seconds.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.select_for_update()
+                      .filter(pk__in=list(ids), is_active=True).order_by("pk"))
+        for token in tokens:
+            token.is_active, token.revoked_at, token.revoked_by = False, now, actor
+            token.save(update_fields=["is_active", "revoked_at", "revoked_by"])
+    return len(tokens)

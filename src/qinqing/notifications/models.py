@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases import confidential
 from qinqing.cases.models import Case
+from qinqing.crypto_fields import EncryptedTextField
 
 
 class Kind(models.TextChoices):
@@ -61,7 +62,7 @@ class SmsStatus(models.TextChoices):
 
 
 class SmsMessage(models.Model):
-    phone_enc = models.TextField()
+    phone_enc = EncryptedTextField()
     text = models.TextField(_("Text"))
     # One message per event, ever: the unique key is what makes queueing idempotent, and
     # it goes to the gateway as the Idempotency-Key header.
@@ -89,9 +90,7 @@ class SmsMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.phone_masked} {self.event_key}"
 
-    @property
-    def phone(self) -> str:
-        return confidential.decrypt(self.phone_enc)
+    # `phone` (the clear number) comes with the EncryptedTextField.
 
     @property
     def phone_masked(self) -> str:

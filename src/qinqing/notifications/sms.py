@@ -9,6 +9,8 @@ records anything: `services.deliver_due` does both. Which backend runs is
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 import urllib.error
 import urllib.request
@@ -16,18 +18,35 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from qinqing.cases.confidential import mask_phone
 
 
 class SmsError(Exception):
     """The gateway did not accept the message; the text says why, in one line."""
 
 
+def _number_written(phone: str) -> str:
+    """The number as the file and console backends write it: masked (138****5678) unless
+    QINQING_SMS_FULL_NUMBERS asks for it whole, which production refuses (config.py)."""
+    if not getattr(settings, "QINQING_SMS_FULL_NUMBERS", False):
+        return mask_phone(phone)
+    if getattr(settings, "QINQING_ENV", "") == "production":
+        # The environment check at start-up catches this; settings changed later do not
+        # get around it.
+        raise ImproperlyConfigured("QINQING_SMS_FULL_NUMBERS is for local debugging only "
+                                   "and is not allowed with QINQING_ENV=production")
+    return phone
+
+
 class FileBackend:
     """Appends one JSON line per message to QINQING_SMS_OUTBOX, for testers and demos.
 
-    The line carries the full number (it stands for the handset), so this backend is
-    for test and demo installations only.
+    The number is masked (138****5678) unless QINQING_SMS_FULL_NUMBERS is set for local
+    debugging, and the file is readable by its owner only (mode 0600, also put right on
+    a file that an older version created world-readable).
     """
 
     def __init__(self, path: Path | None = None):
@@ -36,19 +55,26 @@ class FileBackend:
     def send(self, phone: str, text: str, event_key: str) -> None:
         line = json.dumps({
             "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "to": phone, "text": text, "event_key": event_key,
+            "to": _number_written(phone), "text": text, "event_key": event_key,
         }, ensure_ascii=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # One write of one line in append mode: lines of concurrent workers never mix.
-        with self.path.open("a", encoding="utf-8") as outbox:
+        # The mode is given at creation (no moment with the umask's wider mode); fchmod
+        # also narrows a file created before.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as outbox:
+            if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+                os.fchmod(fd, 0o600)
+            # One write of one line in append mode: lines of concurrent workers never mix.
             outbox.write(line + "\n")
 
 
 class ConsoleBackend:
-    """Prints each message on standard output (a developer's terminal)."""
+    """Prints each message on standard output (a developer's terminal), the number masked
+    like the file backend's."""
 
     def send(self, phone: str, text: str, event_key: str) -> None:
-        print(f"SMS to {phone} [{event_key}]: {text}", file=sys.stdout, flush=True)
+        print(f"SMS to {_number_written(phone)} [{event_key}]: {text}", file=sys.stdout,
+              flush=True)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

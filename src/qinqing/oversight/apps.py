@@ -14,8 +14,3 @@ class OversightConfig(AppConfig):
 
         WORKBENCH_LABELS.update(EVENT_LABELS)
 
-    def rotate_personal_data(self) -> str:
-        """Called by `qinqing rotate-keys`: re-encrypt officials' names with the newest key."""
-        from qinqing.oversight.services import rotate_official_keys
-
-        return f"re-encrypted {rotate_official_keys()} accountability record(s)"

@@ -499,24 +499,6 @@ def _sanction(code, errors: dict) -> SanctionType | None:
     return sanction
 
 
-def rotate_official_keys(batch: int = 500) -> int:
-    """Re-encrypt officials' names, positions and notes with the newest key."""
-    fields = ("name_enc", "position_enc", "notes_enc")
-    done, last_pk = 0, 0
-    while True:
-        with transaction.atomic():
-            rows = list(AccountabilityRecord.objects.select_for_update()
-                        .filter(pk__gt=last_pk).order_by("pk").only("pk", *fields)[:batch])
-            if not rows:
-                return done
-            for row in rows:
-                for name in fields:
-                    setattr(row, name, confidential.rotate(getattr(row, name)))
-            AccountabilityRecord.objects.bulk_update(rows, fields)
-            done += len(rows)
-            last_pk = rows[-1].pk
-
-
 # --------------------------------------------------------------------- inspections
 
 def record_inspection(actor: User, data: dict, *, now: datetime | None = None,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases import confidential
 from qinqing.cases.models import Attachment, Case, CaseEvent, StageClock
+from qinqing.crypto_fields import EncryptedTextField
 from qinqing.org.models import Unit
 
 
@@ -83,7 +84,7 @@ class DutyPhone(models.Model):
 
     unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="duty_phone",
                                 verbose_name=_("Unit"))
-    phone_enc = models.TextField(editable=False)
+    phone_enc = EncryptedTextField(editable=False)
     note = models.CharField(_("Note"), max_length=100, blank=True)
     is_active = models.BooleanField(_("Active"), default=True)
 

@@ -45,6 +45,8 @@ NAV = [
                                                           Role.ADMINISTRATOR,
                                                           Role.UNIT_LEADER})),
     NavItem("cases:search", _("Find cases"), ALL),
+    NavItem("audit:unmask", _("Unmasking audit"), frozenset({Role.DISCIPLINE_INSPECTOR,
+                                                            Role.ADMINISTRATOR})),
 ]
 ADMIN = NavItem("admin:index", _("Administration"), ALL)
 

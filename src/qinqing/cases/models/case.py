@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.crypto_fields import EncryptedTextField
 from qinqing.org.models import Unit
 
 
@@ -95,7 +96,7 @@ class Case(models.Model):
     number = models.CharField(_("Case number"), max_length=20, unique=True)
     # The query code is shown once to the person who filed the case. It is kept encrypted
     # (a retried intake must be able to return it again) and as a keyed hash to check it.
-    query_code_enc = models.TextField(editable=False)
+    query_code_enc = EncryptedTextField(editable=False)
     query_code_hash = models.CharField(max_length=64, editable=False)
 
     kind = models.CharField(_("Kind"), max_length=16, choices=Kind.choices)

@@ -10,15 +10,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases.models.case import Case
+from qinqing.crypto_fields import EncryptedTextField
 
 
 class Reporter(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reporters")
-    name_enc = models.TextField(blank=True)
-    phone_enc = models.TextField(blank=True)
-    id_number_enc = models.TextField(blank=True)
-    contact_enc = models.TextField(blank=True)
-    enterprise_enc = models.TextField(blank=True)
+    name_enc = EncryptedTextField(blank=True)
+    phone_enc = EncryptedTextField(blank=True)
+    id_number_enc = EncryptedTextField(blank=True)
+    contact_enc = EncryptedTextField(blank=True)
+    enterprise_enc = EncryptedTextField(blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)
     is_primary = models.BooleanField(default=True)
     # Set on the copy attached to a case that another case was merged into (并单).

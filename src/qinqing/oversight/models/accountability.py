@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases.models import Case
+from qinqing.crypto_fields import EncryptedTextField
 from qinqing.org.models import Unit
 
 
@@ -44,9 +45,9 @@ class SanctionType(models.Model):
 class AccountabilityRecord(models.Model):
     cases = models.ManyToManyField(Case, verbose_name=_("Cases"),
                                    related_name="accountability_records")
-    name_enc = models.TextField(editable=False)
-    position_enc = models.TextField(blank=True, editable=False)
-    notes_enc = models.TextField(blank=True, editable=False)
+    name_enc = EncryptedTextField(editable=False)
+    position_enc = EncryptedTextField(blank=True, editable=False)
+    notes_enc = EncryptedTextField(blank=True, editable=False)
     official_unit = models.ForeignKey(Unit, verbose_name=_("Official's unit"),
                                       on_delete=models.PROTECT, related_name="+")
     sanction = models.ForeignKey(SanctionType, verbose_name=_("Sanction"),

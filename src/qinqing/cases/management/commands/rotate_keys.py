@@ -1,17 +1,17 @@
-from django.apps import apps
 from django.core.management.base import BaseCommand
 
-from qinqing.cases.services import rotate_reporter_keys
+from qinqing.cases.services import rotate_keys
 
 
 class Command(BaseCommand):
-    help = ("Re-encrypt reporters' personal data (and every other app's: an app config with "
-            "a rotate_personal_data() method) with the first key of QINQING_FIELD_KEYS; "
-            "afterwards the older keys can be removed.")
+    help = ("Re-encrypt every encrypted column of every app (each EncryptedTextField, found "
+            "by field type) with the first key of QINQING_FIELD_KEYS; afterwards the older "
+            "keys can be removed.")
 
-    def handle(self, *args, **options):
-        self.stdout.write(f"re-encrypted {rotate_reporter_keys()} reporter record(s)")
-        for config in apps.get_app_configs():
-            rotate = getattr(config, "rotate_personal_data", None)
-            if callable(rotate):
-                self.stdout.write(rotate())
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", type=int, default=500,
+                            help="rows per transaction (default 500)")
+
+    def handle(self, *args, batch, **options):
+        for label, count in rotate_keys(batch=max(1, batch)).items():
+            self.stdout.write(f"{label}: re-encrypted {count} row(s)")
