@@ -15,6 +15,6 @@ def test_the_api_docs_render_offline(wb):
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Qinqing API")
     operations = page.locator(".opblock")
     expect(operations.first).to_be_visible()
-    assert operations.count() > 10
+    assert operations.count() > 3
     expect(page.locator(".opblock-summary-path").filter(has_text="/cases").first).to_be_visible()
     assert outside == [], outside
