@@ -36,6 +36,7 @@ Environment variables:
                            dispatch
   QINQING_RESOLUTION_BASE  resolution rate over rated callbacks (default) or all
   QINQING_HOT_TOPICS_TTL   seconds a process keeps the dashboard's hot topics; default 300
+  QINQING_BULLETIN_ISSUER  issuing body in a bulletin's red header; default: <city>优化营商环境监督专线
 """
 
 from __future__ import annotations
@@ -178,6 +179,11 @@ try:
     QINQING_HOT_TOPICS_TTL = env_seconds("QINQING_HOT_TOPICS_TTL", 300)
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
+
+# Published bulletins (qinqing.insights, issue 14 §3): the issuing body printed in the
+# red header of every bulletin (e.g. 示范市优化营商环境监督专线). Empty: the top region's
+# name followed by 优化营商环境监督专线.
+QINQING_BULLETIN_ISSUER = os.environ.get("QINQING_BULLETIN_ISSUER", "").strip()
 
 # SMS (qinqing.notifications.sms). Every message is recorded and sent by
 # notifications.services.deliver_due; a failed send is retried after 1, 2, 4, … minutes

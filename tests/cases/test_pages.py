@@ -326,3 +326,48 @@ def test_board_totals_count_beyond_what_it_lists(client_for, make_case, monkeypa
     page = client_for("supervisor").get("/supervision/").content.decode()
     assert len(re.findall(r'<tr data-case=', page)) == 2
     assert re.search(r'data-testid="total-overdue">[^<]*3<', page)
+
+
+# ------------------------------------------------------------------ merge, confirmed
+
+def test_merge_shows_both_cases_and_merges_only_when_confirmed(client_for, make_case):
+    earlier = make_case(enterprise_name="示范市清风商贸有限公司", title="营业执照办理超期")
+    repeat = make_case(enterprise_name="示范市明月食品有限公司", title="食品许可办理超期",
+                       content="申请食品经营许可已超过承诺时限仍未办结。")
+    client = client_for("dispatcher")
+    url = f"/cases/{repeat.number}/act/merge/"
+    page = client.post(url, {"merge-into": earlier.number, "merge-reason": "同一事项"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    repeat.refresh_from_db()
+    assert repeat.state == "received" and repeat.merged_into_id is None  # nothing merged yet
+    assert 'data-testid="merge-enterprise-warning"' in html and "两件工单涉及的企业不同" in html
+    for text in (earlier.number, repeat.number, "示范市清风商贸有限公司", "示范市明月食品有限公司",
+                 "营业执照办理超期", "食品许可办理超期", "申请食品经营许可已超过承诺时限",
+                 "投诉", "已受理"):
+        assert text in html, text
+    assert "13812345678" not in html and "138****5678" in html  # reporters masked
+    assert 'name="merge-confirm" value="1"' in html and "同一事项" in html
+
+    done = client.post(url, {"merge-into": earlier.number, "merge-reason": "同一事项",
+                             "merge-confirm": "1"})
+    assert done.status_code == 302
+    repeat.refresh_from_db()
+    assert repeat.state == "closed" and repeat.merged_into_id == earlier.pk
+
+
+def test_merge_of_the_same_enterprise_asks_without_the_warning(client_for, make_case):
+    earlier = make_case(enterprise_name="示范市清风商贸有限公司")
+    repeat = make_case(enterprise_name="示范市清风商贸有限公司")
+    html = client_for("dispatcher").post(f"/cases/{repeat.number}/act/merge/", {
+        "merge-into": earlier.number}).content.decode()
+    assert 'data-testid="confirm-merge"' in html
+    assert 'data-testid="merge-enterprise-warning"' not in html
+
+
+def test_merge_into_an_unknown_case_is_refused_at_once(client_for, make_case):
+    repeat = make_case()
+    response = client_for("dispatcher").post(f"/cases/{repeat.number}/act/merge/", {
+        "merge-into": "QQ-2026-999999"})
+    assert response.status_code == 422 and 'data-testid="confirm-merge"' not in (
+        response.content.decode())

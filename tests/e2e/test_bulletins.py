@@ -64,6 +64,12 @@ def test_bulletin_typical_case_publish_and_the_public_page(wb):
     expect(page.locator("article.typical h3")).to_contain_text("企业反映审批超时问题得到解决")
     with page.expect_navigation():
         page.get_by_test_id("publish").click()
+    # A preview first: nothing is public until the editor confirms.
+    expect(page.get_by_test_id("publish-preview")).to_contain_text("第")
+    expect(page.get_by_test_id("issuer")).to_contain_text("优化营商环境监督专线")
+    check_page(page)
+    with page.expect_navigation():
+        page.get_by_test_id("confirm-publish").click()
     expect(page.locator(".messages li.success")).to_be_visible()
     assert re.search(r"/public/bulletins/\d+/$", page.url), page.url
     expect(_figure(page, "received")).to_have_text(received)

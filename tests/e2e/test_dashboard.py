@@ -199,3 +199,23 @@ def test_lobby_is_accessible(wb):
     page.goto("/insights/lobby/?cycle=600&refresh=600")
     expect(page.locator("body")).to_have_attribute("data-loads", "1", timeout=30_000)
     check_page(page)
+
+
+def test_lobby_clock_shows_the_platform_time_not_the_screen_machine_time(wb):
+    """A screen driven by a machine set to New York still shows Beijing time."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    page = wb.page("analyst", viewport=WALL, timezone_id="America/New_York")
+    page.goto("/insights/lobby/?cycle=600&refresh=600")
+    expect(page.locator("body")).to_have_attribute("data-time-zone", "Asia/Shanghai")
+    expect(page.locator("#clock")).to_have_text(re.compile(r"^\d{2}:\d{2}:\d{2}$"))
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == \
+        "America/New_York"
+    shown = page.locator("#clock").text_content()
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    candidates = {(now + timedelta(seconds=s)).strftime("%H:%M") for s in (-60, 0, 60)}
+    assert shown[:5] in candidates, (shown, candidates)
+    expect(page.locator("body")).to_have_attribute("data-loads", "1", timeout=30_000)
+    updated = page.locator("#status").text_content()
+    assert any(c in updated for c in candidates), updated  # "updated at" too

@@ -44,9 +44,9 @@ class Workbench:
             self._sessions[username] = self._sign_in(username)
         if username is not None:
             state = self._sessions[username]
+        options = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", **options}
         context = self.browser.new_context(
-            base_url=self.url, viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-            storage_state=state, **options)
+            base_url=self.url, viewport=viewport, storage_state=state, **options)
         context.set_default_timeout(15_000)
         self._contexts.append(context)
         return context.new_page()

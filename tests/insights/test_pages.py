@@ -109,11 +109,12 @@ def test_typical_case_pages(drive, client_as):
 def test_publish_from_the_page(drive, client_as):
     drive(at(2026, 1, 5, 10), steps=FULL)
     client = client_as("analyst")
-    response = client.post("/insights/bulletin/publish/", {**JAN, "region": "990000"})
+    response = client.post("/insights/bulletin/publish/",
+                           {**JAN, "region": "990000", "confirm": "1"})
     assert response.status_code == 302 and response["Location"].startswith("/public/bulletins/")
     unfinished = client.post("/insights/bulletin/publish/",
-                             {"start": "2026-01-01", "end": "2030-01-01", "region": ""},
-                             follow=True)
+                             {"start": "2026-01-01", "end": "2030-01-01", "region": "",
+                              "confirm": "1"}, follow=True)
     assert "只能发布已结束的统计期" in unfinished.content.decode()
 
 

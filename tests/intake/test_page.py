@@ -229,7 +229,11 @@ def test_merge_button_of_the_result_page_merges_the_new_case(agent, register, de
     number = saved_number(response)
     action = re.search(r'<form method="post" action="([^"]+)" class="inline">', html).group(1)
     reason = re.search(r'name="merge-reason" value="([^"]+)"', html).group(1)
-    merged = agent.post(action, {"merge-into": earlier.number, "merge-reason": reason})
+    asked = agent.post(action, {"merge-into": earlier.number, "merge-reason": reason})
+    assert asked.status_code == 200 and 'data-testid="confirm-merge"' in asked.content.decode()
+    assert Case.objects.get(number=number).state != "closed"  # one click does not merge
+    merged = agent.post(action, {"merge-into": earlier.number, "merge-reason": reason,
+                                 "merge-confirm": "1"})
     assert merged.status_code == 302
     case = Case.objects.get(number=number)
     assert case.state == "closed" and case.outcome == "merged"

@@ -7,11 +7,13 @@ for integrations, or the web session (with CSRF) for pages. Every error is JSON:
 
 from __future__ import annotations
 
+import json
+
 from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -69,10 +71,31 @@ class StaffSession(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
+class LocalSwagger(Swagger):
+    """/api/v1/docs from our own static files. ninja is not an installed app here, so its
+    Swagger page would load Swagger UI from a CDN, and be blank on a network without
+    internet access (where the platform usually runs). The copy is vendored in
+    web/static/web/vendor/ (see the README there)."""
+
+    template = "api/docs.html"
+
+    def render_page(self, request, api, **kwargs):
+        from django.shortcuts import render
+
+        from ninja.openapi.docs import _csrf_needed
+
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, self.template, {
+            "swagger_settings": json.dumps(self.settings, indent=1), "api": api,
+            "add_csrf": _csrf_needed(api)})
+
+
 api = NinjaAPI(
     title="Qinqing API", version="1", urls_namespace="api_v1",
     description="Cases of the business-environment supervision platform.",
     auth=[TokenAuth(), StaffSession()],
+    # No validator badge: it would call validator.swagger.io from the reader's browser.
+    docs=LocalSwagger(settings={"validatorUrl": None}),
 )
 api.add_router("/", cases_router)
 api.add_router("/", public_router)

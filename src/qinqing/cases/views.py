@@ -103,6 +103,10 @@ def act(request, number, action):
     form = form_class(request.POST, request.FILES, prefix=action)
     if not form.is_valid():
         return _render_case(request, case, (action, form), status=422)
+    if action == "merge" and request.POST.get("merge-confirm") != "1":
+        confirm = _merge_confirmation(request, case, form)
+        if confirm is not None:
+            return confirm
     try:
         payload = form.payload()
         if action == "reply" and form.cleaned_data.get("evidence"):
@@ -122,6 +126,26 @@ def act(request, number, action):
                             status=exc.status)
     messages.success(request, _("%(move)s: done.") % {"move": form.submit_label})
     return redirect("cases:detail", number=number)
+
+
+def _merge_confirmation(request, case, form):
+    """Merging closes the case for good and moves its callers onto the other one, so it is
+    never done in one click: the two cases side by side first (reporters masked as on the
+    case page), with a warning when they are about different enterprises; only the POST
+    of this page (merge-confirm=1) merges. None when the other case cannot be shown (not
+    visible, the same case, closed): the service then refuses with its own message."""
+    into = (form.cleaned_data.get("into") or "").strip().upper()
+    target = queries.case_detail(request.user, into) if into != case.number else None
+    if target is None or target.state == State.CLOSED:
+        return None
+    here, there = (case.enterprise_name or "").strip(), (target.enterprise_name or "").strip()
+    pair = [{"case": c, "reporters": queries.masked_reporters(c, request.user),
+             "role": role} for c, role in ((case, "from"), (target, "into"))]
+    return render(request, "cases/merge_confirm.html", {
+        "case": case, "target": target, "pair": pair,
+        "reason": form.cleaned_data.get("reason") or "",
+        "enterprises_differ": here != there,
+    })
 
 
 @login_required

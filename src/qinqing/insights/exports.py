@@ -123,4 +123,15 @@ def to_xlsx(doc: dict) -> bytes:
 def to_pdf(doc: dict) -> bytes:
     from qinqing.documents import render_pdf
 
+    if "issue" not in doc:
+        # A bulletin not (yet) published, or published before issues were numbered: the
+        # red header still names the issuing body and the day, without a number.
+        from datetime import datetime
+
+        from qinqing.insights.bulletins import cn_date
+        from qinqing.insights.services import issuing_body
+
+        day = datetime.fromisoformat(doc["computed_at"]).date()
+        doc = {**doc, "issue": {"body": issuing_body(), "number_text": "",
+                                "date_text": cn_date(day)}}
     return render_pdf("insights/bulletin_pdf.html", {"doc": doc})

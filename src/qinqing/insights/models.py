@@ -157,15 +157,52 @@ class Bulletin(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("Published by"))
     withdrawn_at = models.DateTimeField(_("Withdrawn at"), null=True, blank=True)
+    # The issue: 第N期 of the year of publication (Asia/Shanghai), numbered in publication
+    # order across all regions; a withdrawn issue keeps its number (numbers are not
+    # reused), and republishing a period is a new issue. Null only on bulletins whose
+    # year had none when the numbering came (never after publish_bulletin).
+    issue_year = models.PositiveSmallIntegerField(_("Year of issue"), null=True, blank=True)
+    issue_number = models.PositiveIntegerField(_("Issue number"), null=True, blank=True)
+    issuing_body = models.CharField(_("Issuing body"), max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("Published bulletin")
         verbose_name_plural = _("Published bulletins")
         indexes = [models.Index(fields=["region", "-end", "-published_at"],
                                 name="bulletin_region_latest")]
+        constraints = [models.UniqueConstraint(fields=["issue_year", "issue_number"],
+                                               name="bulletin_issue_unique")]
 
     def __str__(self) -> str:
         return self.title
+
+
+class BulletinFile(models.Model):
+    """A published bulletin's download (PDF, Excel, JSON), rendered once at publication.
+
+    Kept in the database rather than as a file in QINQING_DATA_DIR: it is written in the
+    same transaction as the bulletin, so a bulletin is never public without its files and
+    no file outlives a rolled-back publication; it is backed up and restored with the
+    database, and works alike on SQLite and PostgreSQL (bytea). A bulletin's files are
+    a few hundred kB and bulletins are few (one a month per region or so).
+    """
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="files")
+    fmt = models.CharField(_("Format"), max_length=8)
+    content_type = models.CharField(max_length=100)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    rendered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("Bulletin file")
+        verbose_name_plural = _("Bulletin files")
+        constraints = [models.UniqueConstraint(fields=["bulletin", "fmt"],
+                                               name="bulletin_file_unique")]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class Daily(models.Model):

@@ -14,9 +14,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 
-from qinqing.insights import exports, queries
+from qinqing.insights import exports, queries, services
 
 OPEN_DATA_COLUMNS = ["bulletin", "region_code", "region_name", "period_start", "period_end",
                      "published_at", "computed_at", "table", "group_key", "group_label",
@@ -46,14 +45,15 @@ def bulletin_page(request, pk: int):
 
 
 def bulletin_file(request, pk: int, fmt: str):
+    """A published bulletin's file as stored at publication: never rendered here (a PDF
+    takes about 2 s to render, and anonymous downloads must not queue behind it)."""
     bulletin = queries.published(pk)
     if bulletin is None or fmt not in exports.FORMATS:
         raise Http404
-    response = HttpResponse(exports.render(bulletin.document, fmt, get_language()),
-                            content_type=exports.CONTENT_TYPES[fmt])
+    stored = services.bulletin_file(bulletin, fmt)
+    response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
     if fmt != "json":
-        response["Content-Disposition"] = (
-            f'attachment; filename="{exports.filename(bulletin.document, fmt)}"')
+        response["Content-Disposition"] = f'attachment; filename="{stored.filename}"'
     return response
 
 

@@ -5,17 +5,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinqing.cases.errors import Forbidden, InvalidInput, NotFound
 from qinqing.cases.queries import visible_cases
-from qinqing.insights import bulletins, queries
+from qinqing.insights import bulletins, exports, queries
 from qinqing.insights.metrics import InvalidScope, Scope
-from qinqing.insights.models import Bulletin, TypicalCase
+from qinqing.insights.models import Bulletin, BulletinFile, TypicalCase
 from qinqing.org.models import User
 
 TITLE_MAX = 80
@@ -97,11 +100,33 @@ def withdraw_typical(actor: User, case_number: str) -> None:
 
 # ------------------------------------------------------------------------ bulletins
 
-def publish_bulletin(actor: User, start: date, end: date, region: str,
-                     *, today: date | None = None) -> Bulletin:
-    """Publish the bulletin of a finished period for a region: its figures, summary and
-    typical cases as they are now, shown on the public page from then on. Publishing the
-    same period and region again replaces the earlier one."""
+def issuing_body() -> str:
+    """The body named in a bulletin's red header: QINQING_BULLETIN_ISSUER, or the hotline
+    of the top region (示范市优化营商环境监督专线)."""
+    configured = (getattr(settings, "QINQING_BULLETIN_ISSUER", "") or "").strip()
+    if configured:
+        return configured
+    top = queries.top_region()
+    return f"{(top.short_name or top.name) if top else ''}优化营商环境监督专线"
+
+
+def next_issue(year: int) -> int:
+    """The number the next bulletin published in `year` gets (withdrawn ones count)."""
+    last = Bulletin.objects.filter(issue_year=year).aggregate(n=Max("issue_number"))["n"]
+    return (last or 0) + 1
+
+
+@dataclass(frozen=True)
+class BulletinPreview:
+    """What publishing would put on the public page, shown before the editor confirms."""
+
+    scope: Scope
+    document: dict
+    replaces: Bulletin | None
+
+
+def _publishable(actor: User, start: date, end: date, region: str,
+                 today: date | None) -> Scope:
     _editor(actor)
     today = today or timezone.localdate()
     if not region:
@@ -118,18 +143,118 @@ def publish_bulletin(actor: User, start: date, end: date, region: str,
         raise InvalidInput(_("Some fields need correcting."), fields={"end": _(
             "Only a finished period can be published: its figures would still change.")})
     queries.scope_for(actor, scope)
-    name = queries.region_name(region)
-    document = bulletins.document(scope, region_name=name)
-    with transaction.atomic():
-        from qinqing.org.models import Unit
+    return scope
 
-        region_unit = Unit.objects.get(code=region)
+
+def _with_issue(document: dict, body: str, year: int, number: int | None,
+                published_on: date) -> dict:
+    """The document with its issue (red header, 第N期, date line), as stored and rendered."""
+    return {**document, "issue": {
+        "body": body, "year": year, "number": number,
+        "number_text": f"第{number}期" if number else "",
+        "date": published_on.isoformat(), "date_text": bulletins.cn_date(published_on)}}
+
+
+def preview_bulletin(actor: User, start: date, end: date, region: str,
+                     *, today: date | None = None) -> BulletinPreview:
+    """The bulletin as it would be published now, with the issue number it would get (the
+    number is only taken when publishing: another bulletin published meanwhile moves it)."""
+    scope = _publishable(actor, start, end, region, today)
+    document = bulletins.document(scope, region_name=queries.region_name(scope.region))
+    published_on = timezone.localdate()
+    document = _with_issue(document, issuing_body(), published_on.year,
+                           next_issue(published_on.year), published_on)
+    replaces = (Bulletin.objects.filter(start=start, end=end, region__code=scope.region,
+                                        withdrawn_at=None).first())
+    return BulletinPreview(scope, document, replaces)
+
+
+def _render_files(document: dict) -> list[tuple[str, bytes]]:
+    # The official language of a bulletin is Chinese: the files are stored in it whatever
+    # the language of the editor's page.
+    return [(fmt, exports.render(document, fmt, "zh-hans")) for fmt in exports.FORMATS]
+
+
+ISSUE_ATTEMPTS = 3
+
+
+def publish_bulletin(actor: User, start: date, end: date, region: str,
+                     *, today: date | None = None) -> Bulletin:
+    """Publish the bulletin of a finished period for a region: its figures, summary and
+    typical cases as they are now, shown on the public page from then on, as the next
+    issue (第N期) of the year. Publishing the same period and region again replaces the
+    earlier one (as a new issue).
+
+    The PDF, Excel and JSON files are rendered here, once, and stored with the bulletin
+    (models.BulletinFile); public downloads serve them and never render. Rendering (about
+    2 s, most of it the PDF) happens before the transaction, so no lock is held meanwhile
+    (SQLite has one writer), and the bulletin row and its files are committed together:
+    the public page never shows a bulletin whose files are not there yet, and nothing
+    depends on a worker running. It costs the editor those seconds once, on a deliberate,
+    confirmed act a few times a month. The issue number is taken optimistically: if
+    another bulletin took it meanwhile (the unique constraint says so), the files are
+    rendered again with the next one.
+    """
+    scope = _publishable(actor, start, end, region, today)
+    document = bulletins.document(scope, region_name=queries.region_name(scope.region))
+    body = issuing_body()
+    for attempt in range(ISSUE_ATTEMPTS):
         now = timezone.now()
-        Bulletin.objects.filter(start=start, end=end, region=region_unit,
-                                withdrawn_at=None).update(withdrawn_at=now)
-        return Bulletin.objects.create(start=start, end=end, region=region_unit,
-                                       title=document["title"], document=document,
-                                       published_at=now, published_by=actor)
+        published_on = timezone.localdate(now)
+        number = next_issue(published_on.year)
+        issued = _with_issue(document, body, published_on.year, number, published_on)
+        files = _render_files(issued)
+        try:
+            with transaction.atomic():
+                return _store(actor, scope, issued, files, now, number)
+        except IntegrityError:
+            if attempt == ISSUE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store(actor, scope, document, files, now, number) -> Bulletin:
+    from qinqing.org.models import Unit
+
+    region_unit = Unit.objects.get(code=scope.region)
+    Bulletin.objects.filter(start=scope.start, end=scope.end, region=region_unit,
+                            withdrawn_at=None).update(withdrawn_at=now)
+    bulletin = Bulletin.objects.create(
+        start=scope.start, end=scope.end, region=region_unit, title=document["title"],
+        document=document, published_at=now, published_by=actor,
+        issue_year=document["issue"]["year"], issue_number=number,
+        issuing_body=document["issue"]["body"])
+    BulletinFile.objects.bulk_create(
+        [_file_row(bulletin, fmt, data, now) for fmt, data in files])
+    return bulletin
+
+
+def _file_row(bulletin: Bulletin, fmt: str, data: bytes, now) -> BulletinFile:
+    return BulletinFile(bulletin=bulletin, fmt=fmt, content_type=exports.CONTENT_TYPES[fmt],
+                        filename=exports.filename(bulletin.document, fmt), content=data,
+                        size=len(data), rendered_at=now)
+
+
+def bulletin_file(bulletin: Bulletin, fmt: str) -> BulletinFile:
+    """The stored file of a published bulletin. Bulletins published before files were
+    stored (migration 0009) have none: the first download renders and stores it, once;
+    every later one is served from the database."""
+    stored = BulletinFile.objects.filter(bulletin=bulletin, fmt=fmt).first()
+    if stored is not None:
+        return stored
+    document = bulletin.document
+    if "issue" not in document:
+        published_on = timezone.localdate(bulletin.published_at)
+        document = _with_issue(document, bulletin.issuing_body or issuing_body(),
+                               bulletin.issue_year or published_on.year,
+                               bulletin.issue_number, published_on)
+    row = _file_row(bulletin, fmt, exports.render(document, fmt, "zh-hans"), timezone.now())
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # another download stored it meanwhile
+        return BulletinFile.objects.get(bulletin=bulletin, fmt=fmt)
+    return row
 
 
 def withdraw_bulletin(actor: User, pk: int) -> None:

@@ -86,7 +86,15 @@ def download(request, fmt: str):
         scope, name = _scope(request, form)
     except CaseError as exc:
         raise PermissionDenied(exc.message) from None
-    doc = bulletins.document(scope, region_name=name, language=get_language())
+    if request.GET.get("preview") == "1" and _editor(request):
+        # The file as publishing would make it: with its red header, 第N期 and date line.
+        try:
+            doc = services.preview_bulletin(request.user, scope.start, scope.end,
+                                            scope.region).document
+        except CaseError as exc:
+            raise PermissionDenied(exc.message) from None
+    else:
+        doc = bulletins.document(scope, region_name=name, language=get_language())
     return _file(doc, fmt)
 
 
@@ -99,22 +107,34 @@ def _file(doc: dict, fmt: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def publish(request):
+    """Publishing in two steps: GET (or a POST without `confirm`) shows what would go on
+    the public page, with the issue number, the issuing body and the bulletin it would
+    replace; only the confirming POST publishes."""
     if not _editor(request):
         raise PermissionDenied
-    form = PeriodForm(request.POST)
+    form = PeriodForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(reverse("insights:bulletin"))
     data = form.cleaned_data
+    back = (f"{reverse('insights:bulletin')}?start={data['start']}&end={data['end']}"
+            f"&region={data.get('region') or ''}")
     try:
-        published = services.publish_bulletin(request.user, data["start"], data["end"],
-                                              data.get("region") or "")
+        if request.method == "POST" and request.POST.get("confirm") == "1":
+            published = services.publish_bulletin(request.user, data["start"], data["end"],
+                                                  data.get("region") or "")
+        else:
+            preview = services.preview_bulletin(request.user, data["start"], data["end"],
+                                                data.get("region") or "")
+            return render(request, "insights/publish_confirm.html", {
+                "preview": preview, "doc": preview.document, "back": back,
+                "query": f"start={data['start']}&end={data['end']}"
+                         f"&region={preview.scope.region}",
+                "nav_current": "insights:bulletin"})
     except CaseError as exc:
         messages.error(request, " ".join(exc.fields.values()) or exc.message)
-        return redirect(f"{reverse('insights:bulletin')}?start={data['start']}&end={data['end']}"
-                        f"&region={data.get('region') or ''}")
+        return redirect(back)
     messages.success(request, _("Published: %(title)s") % {"title": published.title})
     return redirect(reverse("public:bulletin", args=[published.pk]))
 

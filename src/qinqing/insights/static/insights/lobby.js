@@ -17,8 +17,14 @@
   var token = (/(?:^#|&)token=([^&]+)/.exec(location.hash) || [])[1] || "";
   var state = { data: null, updated: null, index: 0, loads: 0, charts: [] };
 
+  // Times are the platform's (the server renders its zone, Asia/Shanghai, into
+  // data-time-zone), not the zone of whatever machine drives the screen.
+  var clockFormat = new Intl.DateTimeFormat(document.documentElement.lang || "zh-CN", {
+    timeZone: body.getAttribute("data-time-zone") || undefined,
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+  });
   function time(d) {
-    return d.toLocaleTimeString(document.documentElement.lang || "zh-CN", { hour12: false });
+    return clockFormat.format(d);
   }
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
