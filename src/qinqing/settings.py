@@ -7,6 +7,13 @@ Environment variables:
   QINQING_ENV              production or development (default); production refuses to
                            start without the keys and QINQING_ALLOWED_HOSTS and turns on
                            the HTTPS settings (see the production block; docs/deploy.md)
+  QINQING_HSTS_SECONDS, QINQING_HSTS_INCLUDE_SUBDOMAINS, QINQING_HSTS_PRELOAD,
+  QINQING_SSL_REDIRECT, QINQING_SECURE_COOKIES, QINQING_PROXY_SSL_HEADER,
+  QINQING_PROXY_COUNT, QINQING_CSRF_TRUSTED_ORIGINS, QINQING_CSP_REPORT_URI,
+  QINQING_SESSION_IDLE_MINUTES, QINQING_LOGIN_FAILURE_LIMIT, QINQING_LOGIN_COOLOFF_MINUTES,
+  QINQING_LOGIN_LOCKOUT, QINQING_TRACK_LIMIT, QINQING_TRACK_WINDOW, QINQING_CACHE_URL
+                           web security, sign-in lockout, the tracking limit, the cache:
+                           the production block below and deploy/qinqing.env.example
   SECRET_KEY / QINQING_SECRET_KEY
                            Django's secret; outside production, when unset, one is generated
                            once into the data folder and a loud line says so
