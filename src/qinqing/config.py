@@ -227,6 +227,12 @@ def load_keys(data_dir: Path, production: bool) -> dict:
             raise ValueError(
                 f"QINQING_ENV=production needs {', '.join(missing)} in the environment "
                 "(keys are never generated in production; see docs/deploy.md)")
+        placeholders = [name for name, accepted in PRODUCTION_REQUIRED
+                        if any((environ.get(var) or "").strip().startswith("<")
+                               for var in accepted)]
+        if placeholders:
+            raise ValueError(f"{', '.join(placeholders)} still hold the <…> placeholder of "
+                             "deploy/qinqing.env.example; generate real values")
         if env_bool("QINQING_DEBUG", False):
             raise ValueError("QINQING_ENV=production cannot run with QINQING_DEBUG=1")
     generated: list[str] = []

@@ -56,6 +56,12 @@ def test_a_blank_variable_counts_as_missing(tmp_path):
     assert result.returncode == 2 and "QINQING_INDEX_KEY" in result.stderr
 
 
+def test_a_placeholder_of_the_template_is_refused(tmp_path):
+    result = qinqing_cmd(production_env(tmp_path, SECRET_KEY="<python3 -c ...>"), "check")
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr and "placeholder" in result.stderr
+
+
 def test_the_old_name_of_the_secret_key_still_works(tmp_path):
     env = production_env(tmp_path)
     env["QINQING_SECRET_KEY"] = env.pop("SECRET_KEY")
