@@ -256,10 +256,10 @@ try:
     CSRF_TRUSTED_ORIGINS = env_list("QINQING_CSRF_TRUSTED_ORIGINS",
                                     https_origins(ALLOWED_HOSTS) if PRODUCTION else [])
 
-    # Idle timeout: the session ends this long after the last request (each request saves
-    # the session, which pushes the expiry on).
+    # Idle timeout: the session ends this long after the last request (give or take a
+    # minute: web.middleware.IdleSessionMiddleware moves the expiry on at most once a minute
+    # rather than saving the session on every request, as SESSION_SAVE_EVERY_REQUEST would).
     SESSION_COOKIE_AGE = 60 * env_int("QINQING_SESSION_IDLE_MINUTES", 30, 5, 24 * 60)
-    SESSION_SAVE_EVERY_REQUEST = True
 
     # Sign-in throttling (django-axes), for the workbench's sign-in and the admin's: after
     # QINQING_LOGIN_FAILURE_LIMIT failures the pair (user name, client address) is locked
@@ -291,6 +291,8 @@ INSTALLED_APPS += ["csp", "axes"]
 # CSP next to SecurityMiddleware; axes last, as its documentation asks.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "qinqing.web.middleware.IdleSessionMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in

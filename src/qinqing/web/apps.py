@@ -8,7 +8,12 @@ class WebConfig(AppConfig):
     verbose_name = "Web"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from qinqing.web.middleware import mark_signed_in
+
         post_migrate.connect(_create_cache_table, sender=self)
+        user_logged_in.connect(mark_signed_in, dispatch_uid="qinqing-idle-session")
 
 
 def _create_cache_table(using="default", **kwargs):
