@@ -51,7 +51,10 @@ def fresh_database():
                          .format(sql.Identifier(name)))
 
 
-@pytest.mark.django_db(transaction=True)  # the rows must be committed for pg_dump to see them
+# transaction: the rows must be committed for pg_dump to see them. serialized_rollback, like
+# the other committing tests: a plain flush would re-create the content types, which the
+# next serialized_rollback test then inserts again (duplicate key).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_then_restore_into_a_fresh_database(tmp_path, fresh_database, demo_org):
     import psycopg
 
