@@ -205,33 +205,164 @@ def _redact(url: str) -> str:
     return url
 
 
-def generated_fernet_key(path: Path) -> str:
+# The variables production cannot start without (QINQING_ENV=production). The keys must
+# come from the operator: a key generated into the data folder is lost with the folder, and
+# then every reporter's encrypted name and phone number is unreadable (the server starts and
+# answers 500 on every such case). ALLOWED_HOSTS has a demo default that is wrong anywhere
+# else.
+PRODUCTION_REQUIRED = (
+    ("SECRET_KEY", ("SECRET_KEY", "QINQING_SECRET_KEY")),
+    ("QINQING_FIELD_KEYS", ("QINQING_FIELD_KEYS",)),
+    ("QINQING_INDEX_KEY", ("QINQING_INDEX_KEY",)),
+    ("QINQING_ALLOWED_HOSTS", ("QINQING_ALLOWED_HOSTS",)),
+)
+
+
+def load_env_name() -> str:
+    """QINQING_ENV: `production` or `development` (the default)."""
+    value = (os.environ.get("QINQING_ENV") or "development").strip().lower()
+    if value not in ("production", "development"):
+        raise ValueError(f"QINQING_ENV must be production or development (got {value!r})")
+    return value
+
+
+def missing_for_production(environ=None) -> list[str]:
+    """The names of the required variables that are unset or blank, in a fixed order."""
+    environ = os.environ if environ is None else environ
+    return [name for name, accepted in PRODUCTION_REQUIRED
+            if not any((environ.get(var) or "").strip() for var in accepted)]
+
+
+def load_keys(data_dir: Path, production: bool) -> dict:
+    """SECRET_KEY, the field keys and the index key, from the environment.
+
+    In production a missing one is a ValueError naming it (one line). Elsewhere a missing
+    one is generated once into the data folder and kept there, and one loud line on stderr
+    says which were generated and where they are kept.
+    """
+    environ = os.environ
+    if production:
+        missing = missing_for_production(environ)
+        if missing:
+            raise ValueError(
+                f"QINQING_ENV=production needs {', '.join(missing)} in the environment "
+                "(keys are never generated in production; see docs/deploy.md)")
+        placeholders = [name for name, accepted in PRODUCTION_REQUIRED
+                        if any((environ.get(var) or "").strip().startswith("<")
+                               for var in accepted)]
+        if placeholders:
+            raise ValueError(f"{', '.join(placeholders)} still hold the <…> placeholder of "
+                             "deploy/qinqing.env.example; generate real values")
+        if env_bool("QINQING_DEBUG", False):
+            raise ValueError("QINQING_ENV=production cannot run with QINQING_DEBUG=1")
+    generated: list[str] = []
+    secret = (environ.get("SECRET_KEY") or environ.get("QINQING_SECRET_KEY") or "").strip()
+    if not secret:
+        secret = persistent_secret(data_dir / "secret_key", "SECRET_KEY", generated)
+    field_keys = env_list("QINQING_FIELD_KEYS", [])
+    if not field_keys:
+        field_keys = [generated_fernet_key(data_dir / "field_key", generated)]
+    index_key = (environ.get("QINQING_INDEX_KEY") or "").strip()
+    if not index_key:
+        index_key = persistent_secret(data_dir / "index_key", "QINQING_INDEX_KEY", generated)
+    if generated:
+        print(
+            f"qinqing: WARNING: generated {', '.join(generated)} and kept them in {data_dir} "
+            "(losing that folder makes every reporter's personal data unreadable); "
+            "for production set them in the environment and QINQING_ENV=production",
+            file=sys.stderr,
+        )
+    return {"secret_key": secret, "field_keys": field_keys, "index_key": index_key}
+
+
+def generated_fernet_key(path: Path, generated: list[str] | None = None) -> str:
     """A Fernet key kept in the data folder, made on first use (see persistent_secret)."""
     if path.exists():
         return path.read_text().strip()
     from cryptography.fernet import Fernet
 
-    return _keep(path, Fernet.generate_key().decode(), "QINQING_FIELD_KEYS")
+    return _keep(path, Fernet.generate_key().decode(), "QINQING_FIELD_KEYS", generated)
 
 
-def persistent_secret(path: Path, what: str) -> str:
+def persistent_secret(path: Path, what: str, generated: list[str] | None = None) -> str:
     """A random secret kept in the data folder, made on first use.
 
     The demo must run with no configuration, but a secret that changes on every start
-    would log everybody out and, for encryption keys, lose data; so it is kept.
+    would log everybody out and, for encryption keys, lose data; so it is kept. With a
+    `generated` list the name is added to it (the caller prints one line for all);
+    without, a line is printed here.
     """
     if path.exists():
         return path.read_text().strip()
-    return _keep(path, secrets.token_urlsafe(50), what)
+    return _keep(path, secrets.token_urlsafe(50), what, generated)
 
 
-def _keep(path: Path, value: str, what: str) -> str:
+def _keep(path: Path, value: str, what: str, generated: list[str] | None) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(value + "\n")
     path.chmod(0o600)
-    print(
-        f"qinqing: generated {what} in {path} (demo use; set {what} in the environment "
-        "for production)",
-        file=sys.stderr,
-    )
+    if generated is not None:
+        generated.append(what)
+    else:
+        print(f"qinqing: WARNING: generated {what} and kept it in {path} (demo use; set "
+              f"{what} in the environment for production)", file=sys.stderr)
     return value
+
+
+def proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER from a header's name ("X-Forwarded-Proto"); "" for none.
+
+    Only safe when the proxy in front always sets (overwrites) that header: a client that
+    reaches the application directly could otherwise claim HTTPS.
+    """
+    name = name.strip()
+    if not name:
+        return None
+    if not all(part.isalnum() for part in name.split("-")):
+        raise ValueError(f"QINQING_PROXY_SSL_HEADER must be a header name such as "
+                         f"X-Forwarded-Proto (got {name!r})")
+    return ("HTTP_" + name.upper().replace("-", "_"), "https")
+
+
+def https_origins(hosts: list[str]) -> list[str]:
+    """https://HOST for each allowed host that names one host (no wildcard, no '.domain')."""
+    return [f"https://{host}" for host in hosts
+            if host and host != "*" and not host.startswith(".")]
+
+
+_LOCKOUT_PARTS = {"username", "ip_address", "user_agent"}
+
+
+def lockout_parameters(raw: str) -> list:
+    """AXES_LOCKOUT_PARAMETERS from "username+ip_address" (the pair) or "ip_address,username"
+    (either alone): commas separate alternatives, + joins parameters that count together."""
+    groups = []
+    for alternative in raw.split(","):
+        parts = [part.strip() for part in alternative.split("+") if part.strip()]
+        if not parts or set(parts) - _LOCKOUT_PARTS:
+            raise ValueError("QINQING_LOGIN_LOCKOUT: username, ip_address or user_agent, joined "
+                             f"with + and separated by commas (got {raw!r})")
+        groups.append(parts[0] if len(parts) == 1 else parts)
+    return groups
+
+
+def load_cache(url: str | None) -> dict:
+    """Django's default cache from QINQING_CACHE_URL.
+
+    Unset or "db": the database (shared by every process; the table is created by
+    `qinqing migrate`). "redis://…" or "rediss://…": Redis (needs the redis package).
+    "locmem": memory of each process; only right for a single process.
+    """
+    url = (url or "").strip()
+    if url in ("", "db"):
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": CACHE_TABLE}
+    if url == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ValueError(f"QINQING_CACHE_URL must be db, locmem or a redis:// URL "
+                     f"(got {_redact(url)!r})")
+
+
+CACHE_TABLE = "qinqing_cache"

@@ -4,9 +4,19 @@ Environment variables:
   DATABASE_URL             database; default an SQLite file in the data folder (WAL mode)
   QINQING_PG_PREPARED      PostgreSQL: server-side binding and prepared statements; default 1
   QINQING_DATA_DIR         data folder (SQLite file, generated keys, uploads); default ./var
+  QINQING_ENV              production or development (default); production refuses to
+                           start without the keys and QINQING_ALLOWED_HOSTS and turns on
+                           the HTTPS settings (see the production block; docs/deploy.md)
+  QINQING_HSTS_SECONDS, QINQING_HSTS_INCLUDE_SUBDOMAINS, QINQING_HSTS_PRELOAD,
+  QINQING_SSL_REDIRECT, QINQING_SECURE_COOKIES, QINQING_PROXY_SSL_HEADER,
+  QINQING_PROXY_COUNT, QINQING_CSRF_TRUSTED_ORIGINS, QINQING_CSP_REPORT_URI,
+  QINQING_SESSION_IDLE_MINUTES, QINQING_LOGIN_FAILURE_LIMIT, QINQING_LOGIN_COOLOFF_MINUTES,
+  QINQING_LOGIN_LOCKOUT, QINQING_TRACK_LIMIT, QINQING_TRACK_WINDOW, QINQING_CACHE_URL
+                           web security, sign-in lockout, the tracking limit, the cache:
+                           the production block below and deploy/qinqing.env.example
   SECRET_KEY / QINQING_SECRET_KEY
-                           Django's secret; when unset, one is generated once into the data
-                           folder and a notice says so (fine for a demo, not for production)
+                           Django's secret; outside production, when unset, one is generated
+                           once into the data folder and a loud line says so
   QINQING_DEBUG            "1" for Django's debug mode
   QINQING_ALLOWED_HOSTS    comma-separated host names; default 127.0.0.1,localhost
   QINQING_OFFICE_HOURS     office periods of a working day; default 09:00-12:00,13:30-17:30
@@ -21,8 +31,6 @@ Environment variables:
   QINQING_SMS_FULL_NUMBERS "1": the file and console backends write whole phone numbers
                            (local debugging); default masked (138****5678); refused
                            when QINQING_ENV=production
-  QINQING_ENV              "production" on a production installation (refuses settings
-                           meant for debugging only); default development
   QINQING_TOKEN_DAYS       days an API token is valid from its issue; default 90
   QINQING_TICK_SECONDS     how often the worker's periodic tick runs (the escalation
                            ladder, SMS delivery); default 60
@@ -42,13 +50,17 @@ Environment variables:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from django.core.exceptions import ImproperlyConfigured
 
 from qinqing.config import (
-    cache_long_statements, env_bool, env_int, env_list, env_seconds, generated_fernet_key,
-    load_database, load_sms, persistent_secret, sms_full_numbers,
+    cache_long_statements, env_bool, env_int, env_list, env_seconds, https_origins, load_cache,
+    load_database, load_env_name, load_keys, load_sms, lockout_parameters, proxy_ssl_header,
+    sms_full_numbers,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -56,10 +68,6 @@ DATA_DIR = Path(os.environ.get("QINQING_DATA_DIR", "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("QINQING_DEBUG", False)
-QINQING_ENV = (os.environ.get("QINQING_ENV") or "development").strip().lower()
-SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("QINQING_SECRET_KEY") or (
-    persistent_secret(DATA_DIR / "secret_key", "SECRET_KEY")
-)
 ALLOWED_HOSTS = env_list("QINQING_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -157,14 +165,8 @@ STORAGES = {
 
 # Personal data of reporters (domain.md §5a). QINQING_FIELD_KEYS: comma-separated Fernet
 # keys, newest first (older ones still decrypt until `qinqing rotate-keys` re-encrypts).
-# QINQING_INDEX_KEY: the key of the phone-number hash. Both are generated and kept in the
-# data folder when unset, like SECRET_KEY.
-QINQING_FIELD_KEYS = env_list("QINQING_FIELD_KEYS", []) or [
-    generated_fernet_key(DATA_DIR / "field_key")
-]
-QINQING_INDEX_KEY = os.environ.get("QINQING_INDEX_KEY") or persistent_secret(
-    DATA_DIR / "index_key", "QINQING_INDEX_KEY"
-)
+# QINQING_INDEX_KEY: the key of the phone-number hash. Both, like SECRET_KEY, are read in the
+# production block below.
 
 # How long another process may go on using master data (categories, units, policies, the
 # calendar) or an API token after an edit; the process making the edit sees it at once.
@@ -241,6 +243,99 @@ if QINQING_RESPONSE_STAGE not in ("sign", "dispatch"):
     raise ImproperlyConfigured("QINQING_RESPONSE_STAGE: sign or dispatch")
 if QINQING_RESOLUTION_BASE not in ("rated", "all"):
     raise ImproperlyConfigured("QINQING_RESOLUTION_BASE: rated or all")
+
+# ==========================================================================================
+# Production mode and web security (issue 13 §2). One block, every variable documented in
+# docs/deploy.md and deploy/qinqing.env.example. QINQING_ENV=production refuses to start
+# without the keys and QINQING_ALLOWED_HOSTS (one line naming them) and defaults every HTTPS
+# setting to what `qinqing check --deploy` asks for; outside production the same settings
+# default to plain HTTP so `make run` works on a laptop.
+try:
+    QINQING_ENV = load_env_name()
+    PRODUCTION = QINQING_ENV == "production"
+    _keys = load_keys(DATA_DIR, PRODUCTION)
+
+    # HTTPS, behind a proxy (nginx) that terminates TLS and says so in a header.
+    SECURE_HSTS_SECONDS = env_int("QINQING_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0,
+                                  0, 63_072_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("QINQING_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+    SECURE_HSTS_PRELOAD = env_bool("QINQING_HSTS_PRELOAD", PRODUCTION)
+    SECURE_SSL_REDIRECT = env_bool("QINQING_SSL_REDIRECT", PRODUCTION)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("QINQING_SECURE_COOKIES", PRODUCTION)
+    SECURE_PROXY_SSL_HEADER = proxy_ssl_header(
+        os.environ.get("QINQING_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else ""))
+    # How many proxies in front append to X-Forwarded-For: the client address (login
+    # lockout, the tracking limit) is the entry the outermost of them wrote. 0: REMOTE_ADDR.
+    QINQING_PROXY_COUNT = env_int("QINQING_PROXY_COUNT", 1 if PRODUCTION else 0, 0, 5)
+    CSRF_TRUSTED_ORIGINS = env_list("QINQING_CSRF_TRUSTED_ORIGINS",
+                                    https_origins(ALLOWED_HOSTS) if PRODUCTION else [])
+
+    # Idle timeout: the session ends this long after the last request (give or take a
+    # minute: web.middleware.IdleSessionMiddleware moves the expiry on at most once a minute
+    # rather than saving the session on every request, as SESSION_SAVE_EVERY_REQUEST would).
+    SESSION_COOKIE_AGE = 60 * env_int("QINQING_SESSION_IDLE_MINUTES", 30, 5, 24 * 60)
+
+    # Sign-in throttling (django-axes), for the workbench's sign-in and the admin's: after
+    # QINQING_LOGIN_FAILURE_LIMIT failures the pair (user name, client address) is locked
+    # for QINQING_LOGIN_COOLOFF_MINUTES. By the pair, so an office behind one address is not
+    # locked out by one colleague, and nobody can lock a user out from elsewhere.
+    AXES_FAILURE_LIMIT = env_int("QINQING_LOGIN_FAILURE_LIMIT", 5, 1, 100)
+    AXES_COOLOFF_TIME = timedelta(minutes=env_int("QINQING_LOGIN_COOLOFF_MINUTES", 15, 1,
+                                                  7 * 24 * 60))
+    AXES_LOCKOUT_PARAMETERS = lockout_parameters(
+        os.environ.get("QINQING_LOGIN_LOCKOUT", "username+ip_address"))
+
+    # The public tracking endpoint: QINQING_TRACK_LIMIT wrong tries (unknown number or wrong
+    # query code) per client address per QINQING_TRACK_WINDOW seconds, then 429.
+    QINQING_TRACK_LIMIT = env_int("QINQING_TRACK_LIMIT", 10, 1, 10_000)
+    QINQING_TRACK_WINDOW = env_int("QINQING_TRACK_WINDOW", 900, 10, 86_400)
+
+    # The cache the counters above live in; it must be shared by every gunicorn worker, so
+    # the default is the database (table qinqing_cache, made by `qinqing migrate`), which
+    # needs no other service. QINQING_CACHE_URL=redis://… uses Redis (pip install redis).
+    CACHES = {"default": load_cache(os.environ.get("QINQING_CACHE_URL"))}
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
+SECRET_KEY = _keys["secret_key"]
+QINQING_FIELD_KEYS = _keys["field_keys"]
+QINQING_INDEX_KEY = _keys["index_key"]
+
+INSTALLED_APPS += ["csp", "axes"]
+# CSP next to SecurityMiddleware; axes last, as its documentation asks.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "qinqing.web.middleware.IdleSessionMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "qinqing.security.client_address"
+AXES_LOCKOUT_CALLABLE = "qinqing.web.views.locked_out"
+
+# Content-Security-Policy (django-csp 4), the same policy in and out of production so the
+# browser tests exercise it: scripts and styles only from our own static files (no inline
+# script or style anywhere; htmx's own indicator style is turned off in web/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [os.environ["QINQING_CSP_REPORT_URI"]]}
+           if os.environ.get("QINQING_CSP_REPORT_URI") else {}),
+    },
+}
+# ==========================================================================================
 
 LOGGING = {
     "version": 1,

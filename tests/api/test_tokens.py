@@ -6,6 +6,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.http import HttpRequest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -131,7 +132,7 @@ def test_the_admin_lists_tokens_and_revokes_them(users):
     other = services.issue_token(users["intake"])
     token = ApiToken.objects.get(user=users["dispatcher"])
     client = Client()
-    client.login(username="admin", password="qinqing-demo")
+    client.login(request=HttpRequest(), username="admin", password="qinqing-demo")
     page = client.get("/admin/cases/apitoken/").content.decode()
     assert str(users["dispatcher"]) in page and token.prefix in page and "过期时间" in page
     response = client.post("/admin/cases/apitoken/", {

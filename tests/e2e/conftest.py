@@ -192,3 +192,6 @@ def wb(server, browser, _sessions):
         yield bench
     finally:
         bench.close()
+    # Every page runs under the Content-Security-Policy (settings.CONTENT_SECURITY_POLICY,
+    # on outside production too): a refused script or style fails the test that met it.
+    assert not bench.csp_violations, "\n".join(sorted(set(bench.csp_violations)))

@@ -39,6 +39,12 @@ def test_dashboard_draws_every_chart_with_its_numbers_as_a_table(wb):
         expect(page.locator(f"#chart-{chart}")).to_have_attribute("data-rendered", "true")
         assert _drawn(page, chart), f"{chart}: nothing drawn"
         expect(page.locator(f"table[data-panel='{chart}'] tbody tr").first).to_be_attached()
+    # A chart's tooltip, drawn on hover: under the Content-Security-Policy (the conftest
+    # fails on any violation), so it must not be ECharts' HTML tooltip with style attributes.
+    box = page.locator("#chart-trend_day canvas").first.bounding_box()
+    for step in (0.3, 0.5, 0.7):
+        page.mouse.move(box["x"] + box["width"] * step, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(200)
     # A headline figure's formula and ratio, in a details element and on hover.
     closure = page.locator("li[data-metric='closure_rate']")
     assert "÷" in closure.get_attribute("title")

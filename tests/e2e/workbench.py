@@ -36,6 +36,7 @@ class Workbench:
         self.url = base_url
         self._sessions = sessions
         self._contexts = []
+        self.csp_violations: list[str] = []
 
     def page(self, username: str | None, viewport: dict = DESKTOP, **options):
         """A new context's page, signed in as `username` (None: anonymous)."""
@@ -48,11 +49,22 @@ class Workbench:
         context = self.browser.new_context(
             base_url=self.url, viewport=viewport, storage_state=state, **options)
         context.set_default_timeout(15_000)
+        self._watch(context)
         self._contexts.append(context)
         return context.new_page()
 
+    def _watch(self, context) -> None:
+        """Keep the console's Content-Security-Policy complaints (the conftest fails on any):
+        a script, style or image the policy refuses is a page that silently half-works."""
+        def on_console(message):
+            if "Content Security Policy" in message.text:
+                self.csp_violations.append(f"{message.page.url if message.page else '?'}: "
+                                           f"{message.text}")
+        context.on("console", on_console)
+
     def _sign_in(self, username: str) -> dict:
         context = self.browser.new_context(base_url=self.url, viewport=DESKTOP, locale="zh-CN")
+        self._watch(context)
         try:
             page = context.new_page()
             page.goto("/login/")

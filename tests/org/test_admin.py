@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.http import HttpRequest
 
 from qinqing.worktime.models import CalendarOverride
 
@@ -9,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, demo_org):
-    client.login(username="admin", password="qinqing-demo")
+    # django-axes' backend needs the request a real sign-in has (the test client gives none).
+    client.login(request=HttpRequest(), username="admin", password="qinqing-demo")
     return client
 
 

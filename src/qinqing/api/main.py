@@ -109,7 +109,10 @@ def _error(request, status: int, code: str, message: str, fields=None):
 
 @api.exception_handler(CaseError)
 def case_error(request, exc: CaseError):
-    return _error(request, exc.status, exc.code, exc.message, exc.fields)
+    response = _error(request, exc.status, exc.code, exc.message, exc.fields)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_message(err: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone as dt_timezone
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,13 +13,14 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from qinqing.cases import queries, services
-from qinqing.cases.errors import InvalidInput, NotFound
+from qinqing.cases.errors import InvalidInput, NotFound, RateLimited
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.schemas import (
     ActionIn, AttachmentOut, CaseCreated, CaseDetail, CaseIn, CasePage, ErrorOut, PublicStatus,
     UnmaskedReporter, UnmaskIn,
 )
 from qinqing.cases.transitions import TABLE, available_moves
+from qinqing.security import FailureWindow, client_address
 
 router = Router(tags=["cases"])
 public_router = Router(tags=["public"])
@@ -163,12 +165,24 @@ def attach(request: HttpRequest, number: str, file: File[UploadedFile]):
     return Status(201, services.add_attachment(number, request.auth, file))
 
 
-@public_router.get("/track/{number}", response={200: PublicStatus, 404: ErrorOut, 422: ErrorOut},
+@public_router.get("/track/{number}",
+                   response={200: PublicStatus, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
                    auth=None,
-                   summary="Follow a case with its query code (no login)")
+                   summary="Follow a case with its query code (no login; wrong tries are "
+                           "limited per client address)")
 def track(request: HttpRequest, number: str, code: str = Query(..., max_length=20)):
+    # A query code is short; without a limit it could be guessed. Wrong tries are counted
+    # per client address (settings: QINQING_TRACK_LIMIT per QINQING_TRACK_WINDOW), and past
+    # the limit even a right code waits, so the 429 tells a guesser nothing.
+    window = _track_window()
+    address = client_address(request)
+    wait = window.retry_after(address)
+    if wait is not None:
+        raise RateLimited(_("Too many wrong tries from your address. Try again later."),
+                          retry_after=wait)
     case = queries.public_status(number, code)
     if case is None:
+        window.fail(address)
         # Unknown number and wrong code answer alike: neither can be probed.
         raise NotFound(_("No case matches this number and query code."))
     events = case.events.order_by("seq").values_list("action", "at")
@@ -179,3 +193,7 @@ def track(request: HttpRequest, number: str, code: str = Query(..., max_length=2
             "answer": case.answer if case.state == State.CLOSED else "",
             "timeline": [{"action": a, "at": at} for a, at in events if a in public]}
 
+
+
+def _track_window() -> FailureWindow:
+    return FailureWindow("track", settings.QINQING_TRACK_LIMIT, settings.QINQING_TRACK_WINDOW)

@@ -37,3 +37,14 @@ class Forbidden(CaseError):
 class NotFound(CaseError):
     status = 404
     code = "not_found"
+
+
+class RateLimited(CaseError):
+    """Too many tries from one client address; `retry_after` seconds until the next."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -208,12 +208,13 @@ def case_detail(user: User, number: str) -> Case | None:
 
 def public_status(number: str, query_code: str) -> Case | None:
     """A case for the person holding its query code; None for any mismatch."""
-    case = Case.objects.filter(number=(number or "").strip().upper()).first()
-    if case is None or not query_code:
-        return None
     import hmac
 
-    expected = confidential.query_code_hash(case.pk, query_code)
+    case = Case.objects.filter(number=(number or "").strip().upper()).first()
+    # The hash is computed for an unknown number too, so both misses take the same time.
+    expected = confidential.query_code_hash(case.pk if case else 0, query_code or "")
+    if case is None or not query_code:
+        return None
     return case if hmac.compare_digest(expected, case.query_code_hash) else None
 
 

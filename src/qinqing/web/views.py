@@ -14,3 +14,15 @@ def home(request):
     now = timezone.now()
     work = queues.workload(request.user, now)
     return render(request, "web/home.html", {"work": work, "now": now})
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """The page django-axes answers with (AXES_LOCKOUT_CALLABLE) once a sign-in is locked:
+    the workbench's and the admin's alike, in the product's look, status 429."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(request, "web/locked_out.html", {
+        "minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

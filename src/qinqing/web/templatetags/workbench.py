@@ -55,12 +55,15 @@ def first_clock(case):
 
 @register.simple_tag
 def widthratio_clock(clock, now: datetime) -> int:
-    """How much of a stage's time is used, 0–100 (for the bar drawn under its deadline)."""
+    """How much of a stage's time is used, 0–100 in steps of 5 (for the bar drawn under its
+    deadline: its width is one of the classes p0…p100 of qinqing.css, because the
+    Content-Security-Policy allows no style attribute)."""
     end = clock.done_at or clock.paused_at or now
     total = (clock.due_at - clock.started_at).total_seconds()
     if total <= 0:
         return 100
-    return max(0, min(100, round((end - clock.started_at).total_seconds() * 100 / total)))
+    used = max(0, min(100, (end - clock.started_at).total_seconds() * 100 / total))
+    return 5 * round(used / 5)
 
 
 # The words of the history, one per event action (moves of the table and other events).

@@ -39,7 +39,9 @@
       color: opts.theme === "dark" ? BRIGHT : PALETTE,
       textStyle: text,
       backgroundColor: "transparent",
-      tooltip: { trigger: "axis", textStyle: text },
+      // Drawn on the canvas: ECharts' HTML tooltip writes style attributes, which the
+      // Content-Security-Policy (style-src 'self') refuses.
+      tooltip: { trigger: "axis", textStyle: text, renderMode: "richText" },
       legend: { show: series.length > 1, top: 0, textStyle: text },
       grid: { left: 8, right: horizontal ? 48 : 16, top: series.length > 1 ? 32 * big : 12,
               bottom: 8, containLabel: true },
