@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qinqing.cases import queries, queues, services
+from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import CaseError, InvalidInput, NotFound
 from qinqing.cases.forms import ACTION_FORMS, UnmaskForm
 from qinqing.cases.models import Channel, Kind, State
@@ -122,6 +123,15 @@ def act(request, number, action):
                             status=exc.status)
     messages.success(request, _("%(move)s: done.") % {"move": form.submit_label})
     return redirect("cases:detail", number=number)
+
+
+@login_required
+def attachment(request, number, pk):
+    """Download a file of a case the user may see; 404 alike for anything else."""
+    found = queries.visible_attachment(request.user, number, pk)
+    if found is None:
+        raise Http404(_("No such file."))
+    return attachment_response(found)
 
 
 @login_required
