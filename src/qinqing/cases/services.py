@@ -702,7 +702,7 @@ def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
         raise InvalidInput(_("Some fields need correcting."), fields={"file": _("The file is empty.")})
     body = upload.read()
     # The content decides, not the declared type (a renamed script is not a PDF).
-    content_type = uploads.sniff(body)
+    content_type = uploads.sniff(body, upload.content_type or "", upload.name or "")
     if content_type is None:
         raise InvalidInput(_("Some fields need correcting."), fields={"file": _(
             "Accepted: PDF, JPEG or PNG images, text, Word (.docx) and Excel (.xlsx) files; "

@@ -5,8 +5,8 @@ A declared type is whatever the sender says: a script renamed to .pdf, an HTML p
 as image/png. The allow-list is checked against the file's first bytes with `filetype`
 (pure Python, no libmagic): PDF, JPEG, PNG, and the Office Open XML documents (.docx,
 .xlsx, told apart by the parts inside the ZIP). Plain text has no signature: a file with
-none is accepted as text only if it decodes as UTF-8 (or GB18030, what Chinese Windows
-saves) without control characters. The legacy binary Office formats (.doc, .xls) are no
+none is accepted as text only if it was sent as text and decodes as UTF-8 (or GB18030,
+what Chinese Windows saves) without control characters. The legacy binary Office formats (.doc, .xls) are no
 longer accepted: their container does not say which of the two it is, and they carry
 macros; Word and Excel save .docx and .xlsx.
 """
@@ -30,13 +30,18 @@ ALLOWED = {
 HEAD = 8192  # what filetype looks at
 
 
-def sniff(body: bytes) -> str | None:
-    """The allowed content type of a file from its first bytes (all of it for text),
-    or None when it is not one we accept."""
+def sniff(body: bytes, declared: str = "", name: str = "") -> str | None:
+    """The allowed content type of a file from its first bytes, or None when it is not
+    one we accept. A file with a signature is what the signature says, whatever was
+    declared; a file without one is text only if it was sent as text (a "PDF" that turns
+    out to be text, an HTML page, is refused) and reads as text."""
     kind = filetype.guess(body[:HEAD])
     if kind is not None:
         return kind.mime if kind.mime in ALLOWED else None
-    return "text/plain" if _is_text(body) else None
+    declared = (declared or "").split(";")[0].strip().lower()
+    sent_as_text = declared == "text/plain" or (
+        declared in ("", "application/octet-stream") and name.lower().endswith(".txt"))
+    return "text/plain" if sent_as_text and _is_text(body) else None
 
 
 def _is_text(body: bytes) -> bool:
