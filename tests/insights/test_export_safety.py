@@ -94,7 +94,7 @@ def test_the_typical_case_form_refuses_control_characters(drive, client_as):
         "title": "执照\x07超期", "summary": "某企业执照超期，已办结。"})
     assert refused.status_code == 422
     html = refused.content.decode()
-    assert "“标题”含有控制字符" in html or "含有控制字符" in html
+    assert "“案例标题”含有控制字符" in html
     assert not TypicalCase.objects.filter(case=case).exists()
 
 

@@ -107,8 +107,12 @@ def act(request, number, action):
     try:
         payload = form.payload()
         if action == "reply" and form.cleaned_data.get("evidence"):
-            attachment = services.add_attachment(number, request.user,
-                                                 form.cleaned_data["evidence"])
+            try:
+                attachment = services.add_attachment(number, request.user,
+                                                     form.cleaned_data["evidence"])
+            except InvalidInput as exc:  # the service's "file" is this form's "evidence"
+                raise InvalidInput(exc.message, fields={
+                    "evidence" if k == "file" else k: v for k, v in exc.fields.items()}) from None
             payload["attachments"] = [attachment.pk]
         services.perform(number, action, request.user, payload)
     except NotFound:
