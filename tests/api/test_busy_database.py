@@ -6,6 +6,8 @@ The test databases of pytest-django are SQLite in memory with a shared cache, wh
 second connection fails at once with "database table is locked" instead of waiting: so
 this runs in a child process over its own SQLite file (WAL, IMMEDIATE transactions, as
 in production), with the busy timeout cut from 5 s to 0.3 s.
+
+On PostgreSQL, a write that waits past `lock_timeout` (55P03) answers the same 503.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import sys
 import pytest
 from django.db import connection
 
-pytestmark = pytest.mark.skipif(connection.vendor != "sqlite",
-                                reason="SQLite's single writer and busy_timeout")
+ON_SQLITE = pytest.mark.skipif(connection.vendor != "sqlite",
+                               reason="SQLite's single writer and busy_timeout")
+ON_POSTGRESQL = pytest.mark.skipif(connection.vendor != "postgresql",
+                                   reason="PostgreSQL's lock_timeout")
 
 SCRIPT = r'''
 import json, sqlite3, time
@@ -84,6 +88,7 @@ print("RESULT " + json.dumps(out, ensure_ascii=False))
 '''
 
 
+@ON_SQLITE
 def test_a_held_write_lock_answers_503_not_500(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(QINQING_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="qinqing.settings",
@@ -113,3 +118,33 @@ def test_a_held_write_lock_answers_503_not_500(tmp_path):
     assert out["api_again"] == [201, 200]  # the retry registers it, a replay finds it
     assert out["web_again"] == 201
     assert out["cases"] == 2
+
+
+@ON_POSTGRESQL
+def test_a_postgresql_lock_timeout_answers_503(api_client):
+    import psycopg
+
+    from qinqing.cases.models import Case
+    from tests.api.conftest import CONSULTATION
+
+    db = connection.settings_dict
+    other = psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None,
+                            port=db["PORT"] or None, password=db["PASSWORD"] or None,
+                            autocommit=False)
+    try:
+        other.execute(f"LOCK TABLE {Case._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+        response = api_client.post("/cases", CONSULTATION, as_="intake",
+                                    headers={"Idempotency-Key": "pg-busy-1"})
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    assert response.status_code == 503, response.content
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["code"] == "busy"
+    again = api_client.post("/cases", CONSULTATION, as_="intake",
+                            headers={"Idempotency-Key": "pg-busy-1"})
+    assert again.status_code == 201, again.content

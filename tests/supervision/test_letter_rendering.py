@@ -1,12 +1,14 @@
 """A reminder letter's PDF is rendered before the step's transaction, not inside it: on
 SQLite a transaction holds the one write lock, and a PDF takes a while (issue 13). A
 letter rendered under a number another letter took meanwhile is rendered again: numbers
-stay without gaps and each PDF prints its own number."""
+stay without gaps and each PDF prints its own number. And the board's texts refuse control
+characters."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 
 from tests.documents import pdf_text
@@ -80,3 +82,19 @@ def test_a_letter_whose_number_was_taken_meanwhile_is_rendered_again(make_case, 
     assert calls == [(first, outside), (second, outside)]
     text = pdf_text(letter.attachment.file.read())
     assert second in text and first not in text
+
+
+def test_the_board_refuses_control_characters_in_its_texts(make_case, user):
+    # The supervision board posts without a Django form: its service checks the texts.
+    from qinqing.cases.errors import InvalidInput
+    from qinqing.supervision import services
+    from qinqing.supervision.models import Listing
+
+    case = make_case(("dispatch", "sign"))
+    with pytest.raises(InvalidInput) as refused:
+        services.list_case(case.number, user("supervisor"), reason="久拖不办\x07")
+    assert "控制字符" in refused.value.fields["reason"]
+    with pytest.raises(InvalidInput) as refused:
+        services.send_reminders([case.number], user("supervisor"), note="请尽快\x1b办理")
+    assert "控制字符" in refused.value.fields["note"]
+    assert not Listing.objects.exists()

@@ -6,9 +6,9 @@ as image/png. The allow-list is checked against the file's first bytes with `fil
 (pure Python, no libmagic): PDF, JPEG, PNG, and the Office Open XML documents (.docx,
 .xlsx, told apart by the parts inside the ZIP). Plain text has no signature: a file with
 none is accepted as text only if it was sent as text and decodes as UTF-8 (or GB18030,
-what Chinese Windows saves) without control characters. The legacy binary Office formats (.doc, .xls) are no
-longer accepted: their container does not say which of the two it is, and they carry
-macros; Word and Excel save .docx and .xlsx.
+what Chinese Windows saves) without control characters. The legacy binary Office formats
+(.doc, .xls) are no longer accepted: their container does not say which of the two it
+is, and they carry macros; Word and Excel save .docx and .xlsx.
 """
 
 from __future__ import annotations
