@@ -101,6 +101,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view reads the body: an upload above the attachment limit is refused.
+    "qinqing.web.limits.UploadLimitMiddleware",
+    # A page whose write found the database busy answers 503, not 500 (web/busy.py).
+    "qinqing.web.busy.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "qinqing.urls"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 
-from django.db import DataError
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,12 +19,15 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from qinqing.api.inputs import JsonOnlyParser, UnsupportedMediaType
 from qinqing.cases.api import public_router, router as cases_router
 from qinqing.cases.errors import CaseError
 from qinqing.cases.models import ApiToken
 from qinqing.insights.api import router as insights_router
 from qinqing.org.models import Unit, User
 from qinqing.refdata import ProcessCache
+from qinqing.text import control_message
+from qinqing.web.busy import RETRY_AFTER, is_lock_timeout
 
 
 # Token hash -> its active user (with the unit and the token's expiry), per process, so
@@ -93,7 +98,7 @@ class LocalSwagger(Swagger):
 api = NinjaAPI(
     title="Qinqing API", version="1", urls_namespace="api_v1",
     description="Cases of the business-environment supervision platform.",
-    auth=[TokenAuth(), StaffSession()],
+    auth=[TokenAuth(), StaffSession()], parser=JsonOnlyParser(),
     # No validator badge: it would call validator.swagger.io from the reader's browser.
     docs=LocalSwagger(settings={"validatorUrl": None}),
 )
@@ -115,9 +120,11 @@ def case_error(request, exc: CaseError):
     return response
 
 
-def _field_message(err: dict) -> str:
+def _field_message(err: dict, name: str = "") -> str:
     """pydantic's message for one field error, in the caller's language where we know it."""
     kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind == "control_characters":  # qinqing/text.py RefuseControlChars
+        return control_message(name or str(ctx.get("field", "")))
     if kind == "missing":
         return _("This field is required.")
     if kind == "extra_forbidden":
@@ -140,7 +147,8 @@ def validation_error(request, exc: ValidationError):
     fields = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        fields[".".join(loc) or "body"] = _field_message(err)
+        name = ".".join(loc) or "body"
+        fields[name] = _field_message(err, name)
     return _error(request, 422, "invalid", _("Some fields need correcting."), fields)
 
 
@@ -170,4 +178,37 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    # ninja turns any error of the body parser into a 400 "Cannot parse request body"
+    # (raised from the parser's error): a parser error that has its own status keeps it.
+    for error in (exc, exc.__cause__):
+        if isinstance(error, UnsupportedMediaType):
+            return _error(request, 415, "unsupported_media_type", str(error))
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+# ------------------------------------------- input limits and a busy database (issue 13)
+# Separate from the auth code above: these handlers only shape errors.
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    # Django refuses a body above DATA_UPLOAD_MAX_MEMORY_SIZE when ninja reads it; without
+    # this handler that was Django's HTML 400 page. Uploads have their own limit, checked
+    # before the body is read (qinqing.web.limits).
+    return _error(request, 413, "too_large", _(
+        "The request body is too large (at most %(mb)s MB).") % {
+            "mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2 ** 20, 1)})
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request, exc: OperationalError):
+    """SQLite's "database is locked" after busy_timeout, PostgreSQL's lock timeout,
+    deadlock or serialization failure: the write was rolled back, nothing was stored. A
+    503 with Retry-After tells the client to send the same request again (an intake with
+    its Idempotency-Key registers the case once). Any other OperationalError stays a 500."""
+    if not is_lock_timeout(exc):
+        raise exc
+    response = _error(request, 503, "busy", _(
+        "The system is busy and nothing was saved. Please send the same request again in a "
+        "few seconds."))
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

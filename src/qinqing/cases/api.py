@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from qinqing.cases import queries, services
+from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import InvalidInput, NotFound, RateLimited
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.schemas import (
@@ -21,6 +22,7 @@ from qinqing.cases.schemas import (
 )
 from qinqing.cases.transitions import TABLE, available_moves
 from qinqing.security import FailureWindow, client_address
+from qinqing.text import RefuseControlChars
 
 router = Router(tags=["cases"])
 public_router = Router(tags=["public"])
@@ -41,7 +43,7 @@ def create_case(request: HttpRequest, body: CaseIn,
         "state": intake.case.state, "created": intake.created})
 
 
-class ListParams(Schema):
+class ListParams(RefuseControlChars, Schema):
     state: list[State] = Field(default_factory=list)
     kind: Kind | None = None
     channel: Channel | None = None
@@ -160,9 +162,22 @@ def unmask(request: HttpRequest, number: str, body: UnmaskIn):
 
 
 @router.post("/cases/{number}/attachments", response={201: AttachmentOut, **ERRORS},
-             summary="Attach a file (PDF, image, text, Word, Excel; at most 10 MB)")
+             summary="Attach a file (PDF, JPEG, PNG, text, .docx, .xlsx by content; at most 10 MB)")
 def attach(request: HttpRequest, number: str, file: File[UploadedFile]):
     return Status(201, services.add_attachment(number, request.auth, file))
+
+
+@router.get("/cases/{number}/attachments/{attachment_id}",
+            response={200: None, **ERRORS}, openapi_extra={"responses": {200: {
+                "description": "the file, as a download",
+                "content": {"application/octet-stream": {"schema": {
+                    "type": "string", "format": "binary"}}}}}},
+            summary="Download an attachment of a case you may see")
+def download(request: HttpRequest, number: str, attachment_id: int):
+    found = queries.visible_attachment(request.auth, number, attachment_id)
+    if found is None:
+        raise NotFound(_("No such file."))
+    return attachment_response(found)
 
 
 @public_router.get("/track/{number}",

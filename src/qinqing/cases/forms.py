@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases.models.case import Satisfaction
 from qinqing.org.models import Unit, UnitKind
+from qinqing.text import TextForm
 
 TEXT = 2000
 
@@ -22,7 +23,7 @@ def _area(label, required=True, max_length=TEXT, rows=3, help_text=""):
                            help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class ActionForm(forms.Form):
+class ActionForm(TextForm):
     """Base: `payload()` is what the service receives."""
 
     submit_label = _("Save")
@@ -112,9 +113,9 @@ class ExtensionForm(ActionForm):
 class ReplyForm(ActionForm):
     submit_label = _("Reply")
     answer = _area(_("Result of the handling"), max_length=5000, rows=5)
-    evidence = forms.FileField(label=_("Evidence (optional)"), required=False,
-                               help_text=_("PDF, image, text, Word or Excel; at most %(mb)s MB.") % {
-                                   "mb": settings.QINQING_MAX_ATTACHMENT_BYTES >> 20})
+    evidence = forms.FileField(label=_("Evidence (optional)"), required=False, help_text=_(
+        "PDF, JPEG or PNG image, text, Word (.docx) or Excel (.xlsx); at most %(mb)s MB.") % {
+            "mb": settings.QINQING_MAX_ATTACHMENT_BYTES >> 20})
 
     def payload(self) -> dict:
         return {"answer": self.cleaned_data["answer"]}
@@ -144,7 +145,7 @@ class CallbackForm(ActionForm):
         return payload
 
 
-class UnmaskForm(forms.Form):
+class UnmaskForm(TextForm):
     reason = forms.CharField(label=_("Why you need the number"), max_length=200,
                              initial=_("Callback"))
 

@@ -35,6 +35,16 @@ def visible_cases(user: User) -> QuerySet[Case]:
     return Case.objects.filter(Q(lead_unit_id__in=units) | Q(owner_unit_id__in=units) | Exists(co))
 
 
+def visible_attachment(user: User, number: str, attachment_id: int):
+    """An attachment of a case the user may see, or None — the same None whether the
+    attachment does not exist, belongs to another case, or the case is hidden from this
+    user, so a download cannot probe what exists."""
+    from qinqing.cases.models import Attachment
+
+    return (Attachment.objects.filter(pk=attachment_id, case__number=number,
+                                      case__in=visible_cases(user)).first())
+
+
 def can_view_reporter(case: Case, user: User) -> bool:
     if user.is_superuser:
         return True

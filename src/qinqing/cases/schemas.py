@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from qinqing.cases.models import Channel, Kind, State, Urgency
 from qinqing.cases.models.case import Satisfaction
+from qinqing.text import RefuseControlChars
 
 
-class Strict(BaseModel):
+class Strict(RefuseControlChars):
     # Unknown fields are an error, not silently dropped: a typo must not lose data.
     # Request bodies are plain pydantic models: ninja's Schema would read them through
     # its ORM-attribute wrapper, and with extra="forbid" validate each body twice (once
-    # as given, once wrapped), which an intake paid for on every call.
+    # as given, once wrapped), which an intake paid for on every call. RefuseControlChars:
+    # text with a control character is a 422 naming the field (qinqing/text.py).
     model_config = ConfigDict(extra="forbid")
 
 

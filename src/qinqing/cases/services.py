@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qinqing.cases import confidential, deadlines, rowwrite
+from qinqing.cases import confidential, deadlines, rowwrite, uploads
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import (
     ApiToken, Case, CaseEvent, CaseNumberSequence, Category, ChangeRequest, Kind, Outcome,
@@ -29,8 +29,10 @@ from qinqing.cases.models.case import Channel, Satisfaction
 from qinqing.cases.models.ledger import GENESIS
 from qinqing.cases.queries import can_view_reporter, propose_assignment
 from qinqing.cases.transitions import TABLE, Move, check_move
+from qinqing.cases.uploads import ALLOWED as ALLOWED_UPLOADS
 from qinqing.org.models import REGION_KINDS, Role, Unit, User
 from qinqing.refdata import refdata
+from qinqing.text import strip_control
 from qinqing.worktime.limits import LimitFormatError, parse_limit
 from qinqing.worktime.queries import current_calendar
 
@@ -678,13 +680,8 @@ assert set(_HANDLERS) == set(TABLE), "every row of the table has exactly one han
 
 # ----------------------------------------------------------------------- attachments
 
-ATTACHMENT_TYPES = {
-    "application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "text/plain": ".txt",
-    "application/msword": ".doc",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-    "application/vnd.ms-excel": ".xls",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-}
+# What an attachment may be, judged by its content (cases/uploads.py).
+ATTACHMENT_TYPES = ALLOWED_UPLOADS
 ATTACHMENT_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.HANDLER, Role.UNIT_LEADER,
                               Role.CALLBACK_AGENT})
 
@@ -703,13 +700,15 @@ def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
             "A file may be at most %(mb)s MB.") % {"mb": settings.QINQING_MAX_ATTACHMENT_BYTES >> 20}})
     if upload.size == 0:
         raise InvalidInput(_("Some fields need correcting."), fields={"file": _("The file is empty.")})
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
-    if content_type not in ATTACHMENT_TYPES:
-        raise InvalidInput(_("Some fields need correcting."), fields={"file": _(
-            "Accepted: PDF, JPEG, PNG, text, Word and Excel files.")})
     body = upload.read()
+    # The content decides, not the declared type (a renamed script is not a PDF).
+    content_type = uploads.sniff(body, upload.content_type or "", upload.name or "")
+    if content_type is None:
+        raise InvalidInput(_("Some fields need correcting."), fields={"file": _(
+            "Accepted: PDF, JPEG or PNG images, text, Word (.docx) and Excel (.xlsx) files; "
+            "this file's content is none of them.")})
     digest = hashlib.sha256(body).hexdigest()
-    name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
+    name = strip_control(upload.name or "").replace("/", "_").replace("\\", "_")[-200:] or "file"
     now = timezone.now()
     with transaction.atomic():
         case = visible_cases(actor).select_for_update().filter(number=case_number).first()

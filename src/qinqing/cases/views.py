@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qinqing.cases import queries, queues, services
+from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import CaseError, InvalidInput, NotFound
 from qinqing.cases.forms import ACTION_FORMS, UnmaskForm
 from qinqing.cases.models import Channel, Kind, State
@@ -110,8 +111,12 @@ def act(request, number, action):
     try:
         payload = form.payload()
         if action == "reply" and form.cleaned_data.get("evidence"):
-            attachment = services.add_attachment(number, request.user,
-                                                 form.cleaned_data["evidence"])
+            try:
+                attachment = services.add_attachment(number, request.user,
+                                                     form.cleaned_data["evidence"])
+            except InvalidInput as exc:  # the service's "file" is this form's "evidence"
+                raise InvalidInput(exc.message, fields={
+                    "evidence" if k == "file" else k: v for k, v in exc.fields.items()}) from None
             payload["attachments"] = [attachment.pk]
         services.perform(number, action, request.user, payload)
     except NotFound:
@@ -146,6 +151,15 @@ def _merge_confirmation(request, case, form):
         "reason": form.cleaned_data.get("reason") or "",
         "enterprises_differ": here != there,
     })
+
+
+@login_required
+def attachment(request, number, pk):
+    """Download a file of a case the user may see; 404 alike for anything else."""
+    found = queries.visible_attachment(request.user, number, pk)
+    if found is None:
+        raise Http404(_("No such file."))
+    return attachment_response(found)
 
 
 @login_required

@@ -22,12 +22,13 @@ from qinqing.insights.metrics import (
     BREAKDOWNS, MAX_DAYS, METRICS, SANCTION, Figure, InvalidScope, Scope, breakable, breakdowns,
     figures,
 )
+from qinqing.text import RefuseControlChars
 
 router = Router(tags=["figures"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 
 
-class MetricsQuery(Schema):
+class MetricsQuery(RefuseControlChars, Schema):
     start: date = Field(description="first day of the period (local date, YYYY-MM-DD)")
     end: date = Field(description="last day of the period, included")
     region: str = Field("", max_length=32, description="region code: that region and below")

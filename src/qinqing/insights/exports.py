@@ -13,6 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from qinqing import xlsx
+
 FORMATS = ("json", "xlsx", "pdf")
 CONTENT_TYPES = {
     "json": "application/json",
@@ -50,6 +52,8 @@ def _number(figure: dict):
 
 
 def to_xlsx(doc: dict) -> bytes:
+    # Every row through qinqing.xlsx.append: typical cases and titles are text people
+    # typed, which must neither become a formula nor break the file.
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -60,31 +64,31 @@ def to_xlsx(doc: dict) -> bytes:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     scope = doc["scope"]
-    sheet.append([doc["title"]])
+    xlsx.append(sheet, [doc["title"]])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Region"), scope["region_name"], _("Period"),
+    xlsx.append(sheet, [_("Region"), scope["region_name"], _("Period"),
                   f"{scope['start']} — {scope['end']}", _("Computed at"), doc["computed_at"]])
-    sheet.append([_("Summary"), doc["summary"]])
-    sheet.append([])
+    xlsx.append(sheet, [_("Summary"), doc["summary"]])
+    xlsx.append(sheet, [])
     header = [_("Figure"), pgettext("breakdown", "Group"), _("Value shown"), _("Exact value"), _("Numerator"),
               _("Denominator"), _("Formula"), _("Figure code"), _("Group key")]
 
     def table(caption: str, rows: list[tuple[str, str, dict]]) -> None:
         """(group label, group key, figure) rows under a caption; the group is empty for
         the scope's own figures."""
-        sheet.append([caption])
+        xlsx.append(sheet, [caption])
         sheet.cell(sheet.max_row, 1).font = bold
-        sheet.append(header)
+        xlsx.append(sheet, header)
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for group, key, figure in rows:
-            sheet.append([figure["label"], group, figure["text"], _number(figure),
+            xlsx.append(sheet, [figure["label"], group, figure["text"], _number(figure),
                           figure["numerator"], figure["denominator"], figure["formula"],
                           figure["name"], key])
             if figure["unit"] == "ratio":
                 sheet.cell(sheet.max_row, 4).number_format = "0.0000%"
             sheet.cell(sheet.max_row, 7).alignment = wrap
-        sheet.append([])
+        xlsx.append(sheet, [])
 
     table(_("Main figures"), [("", "", f) for f in doc["figures"]])
     table(_("Routed, by destination"), [(r["group"], r["key"], r) for r in doc["by_destination"]])
@@ -97,20 +101,20 @@ def to_xlsx(doc: dict) -> bytes:
         table(_("Accountability, by sanction"),
               [(r["group"], r["key"], r) for r in doc["by_sanction"]]
               + [("", "", doc["accountability"])])
-    sheet.append([_("Notes on the figures")])
+    xlsx.append(sheet, [_("Notes on the figures")])
     sheet.cell(sheet.max_row, 1).font = bold
     for note in doc["notes"]:
-        sheet.append([note])
+        xlsx.append(sheet, [note])
     for column, width in zip(range(1, 10), (30, 16, 12, 14, 12, 12, 70, 26, 22)):
         sheet.column_dimensions[get_column_letter(column)].width = width
 
     cases = book.create_sheet(_("Typical cases")[:31])
-    cases.append([_("Headline"), _("Kind"), _("Category"), _("Region"), _("Received on"),
+    xlsx.append(cases, [_("Headline"), _("Kind"), _("Category"), _("Region"), _("Received on"),
                   _("State"), _("Summary")])
     for cell in cases[1]:
         cell.font = bold
     for case in doc["typical_cases"]:
-        cases.append([case["title"], case["kind_label"], case["category"], case["region"],
+        xlsx.append(cases, [case["title"], case["kind_label"], case["category"], case["region"],
                       case["received_on"], case["state_label"], case["summary"]])
         cases.cell(cases.max_row, 7).alignment = wrap
     for column, width in zip(range(1, 8), (30, 12, 18, 12, 12, 10, 80)):

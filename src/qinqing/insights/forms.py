@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.insights.metrics import FIRST_DAY, LAST_DAY, MAX_DAYS
 from qinqing.insights.queries import regions
+from qinqing.text import TextForm
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:
@@ -20,7 +21,7 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(TextForm):
     start = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
     region = forms.ChoiceField(label=_("Region"), required=False)
@@ -47,7 +48,7 @@ class PeriodForm(forms.Form):
         return data
 
 
-class TypicalForm(forms.Form):
+class TypicalForm(TextForm):
     title = forms.CharField(label=_("Headline"), max_length=80)
     summary = forms.CharField(
         label=_("Anonymised summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 8}),

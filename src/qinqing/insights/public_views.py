@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qinqing.insights import exports, queries, services
+from qinqing.xlsx import csv_cell
 
 OPEN_DATA_COLUMNS = ["bulletin", "region_code", "region_name", "period_start", "period_end",
                      "published_at", "computed_at", "table", "group_key", "group_label",
@@ -93,7 +94,8 @@ def open_data_csv(request):
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(open_data_rows(request))
+    # Labels are text people entered (unit and category names): never a formula.
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in open_data_rows(request))
     # With a byte-order mark, Excel opens the UTF-8 file with its Chinese intact.
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="qinqing-figures.csv"'

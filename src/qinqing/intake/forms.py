@@ -18,6 +18,7 @@ from qinqing.cases import confidential
 from qinqing.cases.models import Kind
 from qinqing.cases.models.case import Channel, Urgency
 from qinqing.intake import queries
+from qinqing.text import TextForm
 
 # The service's field names → this form's (the reporter's fields are nested there).
 SERVICE_FIELDS = {"reporter.phone": "phone", "reporter.name": "name",
@@ -39,7 +40,7 @@ def _picker(list_id: str, options_id: str):
         "data-combobox": options_id})
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(TextForm):
     # The caller (kept encrypted; shown masked everywhere after this form).
     phone = _text(_("Caller's phone"), max_length=30, type="tel", autofocus=True,
                   inputmode="tel", autocomplete="off",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from qinqing.cases.models import Category, Kind
 from qinqing.org.models import REGION_KINDS, Unit, UnitKind
 from qinqing.oversight.models import ProblemType, SanctionType
+from qinqing.text import TextForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SEVERAL = _("Hold Ctrl (⌘ on a Mac) to choose several.")
@@ -87,7 +88,7 @@ def put_errors(form: forms.Form, fields: dict[str, str], message: str,
         form.add_error(None, message)
 
 
-class KeyedForm(forms.Form):
+class KeyedForm(TextForm):
     """A form with a key minted when it is shown: sent twice, it is saved once."""
 
     key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
@@ -121,7 +122,7 @@ class CampaignForm(KeyedForm):
                                                           "note")}
 
 
-class CloseCampaignForm(forms.Form):
+class CloseCampaignForm(TextForm):
     note = _area(_("Closing note"), required=False, rows=2)
 
 
@@ -146,7 +147,7 @@ class MeetingForm(KeyedForm):
                                                   "minutes")}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(TextForm):
     text = _area(_("Decision"), max_length=1000, rows=2)
     owner_unit = forms.ChoiceField(label=_("Unit responsible"))
     due_on = forms.DateField(label=_("Deadline"), widget=DATE)
@@ -170,7 +171,7 @@ DecisionFormSet = forms.formset_factory(DecisionForm, formset=_OptionalRows, ext
                                         max_num=30, validate_max=True)
 
 
-class DoneForm(forms.Form):
+class DoneForm(TextForm):
     note = _area(_("What was done"), rows=2)
 
 
@@ -205,7 +206,7 @@ class AccountabilityForm(KeyedForm):
         return {k: v for k, v in self.cleaned_data.items() if k != "key"}
 
 
-class RecordFilterForm(forms.Form):
+class RecordFilterForm(TextForm):
     start = forms.DateField(label=_("Decided from"), required=False, widget=DATE)
     end = forms.DateField(label=_("to"), required=False, widget=DATE)
     region = forms.ChoiceField(label=_("Region"), required=False)
@@ -244,7 +245,7 @@ class InspectionForm(KeyedForm):
         return {k: v for k, v in self.cleaned_data.items() if k != "key"}
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(TextForm):
     type = forms.ChoiceField(label=_("Type of problem"), choices=_with_blank(ProblemType.choices))
     unit = forms.ChoiceField(label=_("Unit concerned"))
     category = forms.ChoiceField(label=_("Category"))

@@ -24,6 +24,7 @@ from qinqing.cases.errors import CaseError, InvalidInput, NotFound
 from qinqing.org.models import Unit
 from qinqing.oversight import forms, queries, services
 from qinqing.oversight.models import Campaign, SanctionType
+from qinqing.xlsx import csv_cell
 
 
 def _readable(request) -> None:
@@ -316,11 +317,6 @@ def record_detail(request, pk):
         "record": record, "official": queries.official(record, request.user)})
 
 
-def _safe_cell(value) -> str:
-    # A spreadsheet runs a cell that begins with =, +, - or @ as a formula.
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
 
 @login_required
 def record_export(request):
@@ -340,7 +336,7 @@ def record_export(request):
     # In chunks: the export holds every matching record, however many years they span.
     for record in queries.records(request.user, filters).iterator(chunk_size=1000):
         person = queries.official(record, request.user)
-        writer.writerow([_safe_cell(v) for v in (
+        writer.writerow([csv_cell(v) for v in (
             record.decided_on.isoformat(), person.name if person.shown else withheld,
             person.position if person.shown else withheld, record.official_unit.name,
             record.sanction.name, record.decided_by,

@@ -2,7 +2,8 @@
 the escalation ladder (warning notice, automatic reminder, reminder letter, listing), and
 listed supervision (挂牌督办).
 
-Each ladder step is done by `apply_step` in one transaction that locks the step row and
+Each ladder step is done by `apply_step` in one transaction (a letter's PDF is rendered
+before it, so the transaction stays short) that locks the step row and
 then the case row, appends the step's one timeline event, notifies the unit in the app
 (event key `ladder:<step>`, unique per person) and queues its SMS (event key
 `ladder:<step>:sms`, unique), and marks the step done. A step found no longer queued is
@@ -13,6 +14,7 @@ changes nothing the second time.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -31,6 +33,7 @@ from qinqing.supervision.models import (
     DutyPhone, EscalationPolicy, EscalationStep, LetterNumberSequence, Listing,
     ReminderLetter, Rung, StepStatus,
 )
+from qinqing.text import control_message, has_control
 from qinqing.worktime.calendar import compute_deadline
 from qinqing.worktime.limits import parse_limit
 from qinqing.worktime.queries import current_calendar
@@ -62,6 +65,9 @@ def send_reminders(numbers: list[str], actor: User, note: str = "",
     if len(note) > 500:
         raise InvalidInput(_("Some fields need correcting."),
                            fields={"note": _("At most %(n)s characters.") % {"n": 500}})
+    if has_control(note):  # this page posts without a Django form (qinqing/text.py)
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={"note": control_message(_("Note"))})
     now = now or timezone.now()
     reminded = []
     with transaction.atomic():
@@ -88,39 +94,113 @@ def send_reminders(numbers: list[str], actor: User, note: str = "",
 def apply_step(step_id: int, now: datetime | None = None) -> str:
     """Do one queued escalation step; return what happened ("done", "skipped", "retry",
     "failed", or "already" when it was no longer queued). Never raises for a step that
-    fails: the failure is recorded and the step retried by a later tick."""
+    fails: the failure is recorded and the step retried by a later tick.
+
+    A reminder letter's PDF takes a while to render (WeasyPrint), and on SQLite a
+    transaction holds the one write lock: rendered inside it, every other write of the
+    platform waited, and a page gave up with "database is locked". So the letter is
+    rendered first, outside any transaction, under the number it will most likely get
+    (`_render_ahead`); the step's transaction then only takes the number, checks the
+    rendering still matches, and files it. If another letter took that number meanwhile,
+    or the case changed, the transaction rolls back (the number with it: no gap) and the
+    letter is rendered again; after a few such races it is rendered inside, as before."""
     from qinqing.supervision import ladder
 
     now = now or timezone.now()
     try:
-        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            step = (EscalationStep.objects.select_for_update(of=("self",))
-                    .select_related("unit").filter(pk=step_id).first())
-            if step is None or step.status != StepStatus.QUEUED:
-                return "already"
-            case = Case.objects.select_for_update(of=("self",)).select_related(
-                "category", "region").get(pk=step.case_id)
-            clock = StageClock.objects.get(pk=step.clock_id)
-            if clock.done_at is not None or clock.paused_at is not None or (
-                    clock.warn_at > now):
-                # The unit finished (or the stage was suspended or extended) before the job
-                # ran: nothing to say. Deleted, so a later deadline can still reach it.
-                step.delete()
-                return "skipped"
-            unit = step.unit
-            policy = EscalationPolicy.current()
-            event = _STEP_HANDLERS[step.rung](step, case, clock, unit, policy, now)
-            if event is None:
-                step.delete()
-                return "skipped"
-            step.status, step.done_at, step.event = StepStatus.DONE, now, event
-            step.attempts += 1
-            step.save(update_fields=["status", "done_at", "event", "attempts"])
-        return "done"
+        for attempt in range(RENDER_AHEAD_ATTEMPTS + 1):
+            inline = attempt == RENDER_AHEAD_ATTEMPTS
+            ahead = None if inline else _render_ahead(step_id, now)
+            try:
+                return _apply_step(step_id, now, ahead, inline)
+            except _StaleLetter:
+                log.info("letter of step %s rendered again (number or case changed)", step_id)
+        raise AssertionError("unreachable: the last attempt renders inline")
     except Exception as exc:  # noqa: BLE001 - recorded and retried, never a crash
         log.exception("escalation step %s failed", step_id)
         error = (str(exc) or exc.__class__.__name__).splitlines()[0][:500]
         return _record_step_failure(step_id, error, now, ladder.MAX_STEP_ATTEMPTS)
+
+
+def _apply_step(step_id: int, now: datetime, ahead: "_Rendered | None", inline: bool) -> str:
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        step = (EscalationStep.objects.select_for_update(of=("self",))
+                .select_related("unit").filter(pk=step_id).first())
+        if step is None or step.status != StepStatus.QUEUED:
+            return "already"
+        case = Case.objects.select_for_update(of=("self",)).select_related(
+            "category", "region").get(pk=step.case_id)
+        clock = StageClock.objects.get(pk=step.clock_id)
+        if _nothing_to_say(clock, now):
+            # The unit finished (or the stage was suspended or extended) before the job
+            # ran: nothing to say. Deleted, so a later deadline can still reach it.
+            step.delete()
+            return "skipped"
+        unit = step.unit
+        policy = EscalationPolicy.current()
+        if step.rung == Rung.LETTER:
+            event = _letter(step, case, clock, unit, policy, now, ahead=ahead, inline=inline)
+        else:
+            event = _STEP_HANDLERS[step.rung](step, case, clock, unit, policy, now)
+        if event is None:
+            step.delete()
+            return "skipped"
+        step.status, step.done_at, step.event = StepStatus.DONE, now, event
+        step.attempts += 1
+        step.save(update_fields=["status", "done_at", "event", "attempts"])
+    return "done"
+
+
+def _nothing_to_say(clock: StageClock, now: datetime) -> bool:
+    return clock.done_at is not None or clock.paused_at is not None or clock.warn_at > now
+
+
+# Renderings ahead of the transaction before the letter is rendered inside it.
+RENDER_AHEAD_ATTEMPTS = 2
+
+
+class _StaleLetter(Exception):
+    """The letter rendered ahead does not match what the transaction found."""
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    key: tuple
+    pdf: bytes
+
+
+def _letter_key(number, policy, case, clock, unit, days, issued_at) -> tuple:
+    """Everything the letter prints (supervision/letter.html): equal keys, equal letters."""
+    return (number, policy.letter_title, policy.issuing_unit, policy.signatory, policy.contact,
+            case.number, case.title, case.category_id, case.category.name, case.region_id,
+            case.region.short_name, case.region.name, clock.stage, clock.due_at,
+            clock.started_at, unit.pk, unit.name, days, issued_at)
+
+
+def _render_ahead(step_id: int, now: datetime) -> "_Rendered | None":
+    """Outside any transaction: the PDF of a queued letter step, under the year's next
+    number as it stands now. None when the step is not a letter to send."""
+    from qinqing.supervision import letters
+    from qinqing.supervision.ladder import working_days_overdue
+
+    step = (EscalationStep.objects.select_related("unit")
+            .filter(pk=step_id, status=StepStatus.QUEUED, rung=Rung.LETTER).first())
+    if step is None or step.unit is None:
+        return None
+    clock = StageClock.objects.get(pk=step.clock_id)
+    if _nothing_to_say(clock, now):
+        return None
+    case = Case.objects.select_related("category", "region").get(pk=step.case_id)
+    policy = EscalationPolicy.current()
+    year = timezone.localtime(now).year
+    last = (LetterNumberSequence.objects.filter(year=year)
+            .values_list("last", flat=True).first()) or 0
+    number = letters.letter_number(policy.letter_prefix, year, last + 1)
+    days = working_days_overdue(clock.due_at, now)
+    with translation.override(settings.LANGUAGE_CODE):
+        pdf = letters.render_letter(number=number, policy=policy, case=case, clock=clock,
+                                    unit=step.unit, days_overdue=days, issued_at=now)
+    return _Rendered(_letter_key(number, policy, case, clock, step.unit, days, now), pdf)
 
 
 def _record_step_failure(step_id: int, error: str, now: datetime, max_attempts: int) -> str:
@@ -188,7 +268,7 @@ def _reminder(step, case, clock, unit, policy, now):
     return event
 
 
-def _letter(step, case, clock, unit, policy, now):
+def _letter(step, case, clock, unit, policy, now, *, ahead=None, inline=True):
     from qinqing.supervision import letters
     from qinqing.supervision.ladder import working_days_overdue
 
@@ -198,8 +278,14 @@ def _letter(step, case, clock, unit, policy, now):
     year = timezone.localtime(now).year
     seq = _next_letter_seq(year)
     number = letters.letter_number(policy.letter_prefix, year, seq)
-    pdf = letters.render_letter(number=number, policy=policy, case=case, clock=clock,
-                                unit=unit, days_overdue=days, issued_at=now)
+    if ahead is not None and ahead.key == _letter_key(number, policy, case, clock, unit, days,
+                                                      now):
+        pdf = ahead.pdf
+    elif inline:
+        pdf = letters.render_letter(number=number, policy=policy, case=case, clock=clock,
+                                    unit=unit, days_overdue=days, issued_at=now)
+    else:
+        raise _StaleLetter
     attachment = case_services.file_document(
         case, f"{policy.letter_title}-{number}.pdf", pdf, "application/pdf", now=now)
     letter = ReminderLetter.objects.create(
@@ -291,6 +377,8 @@ def list_case(number: str, actor: User, *, deadline: date | None = None, reason:
     errors = {}
     if len(reason) > 500:
         errors["reason"] = _("At most %(n)s characters.") % {"n": 500}
+    elif has_control(reason):  # this page posts without a Django form (qinqing/text.py)
+        errors["reason"] = control_message(_("Reason"))
     today = timezone.localtime(now).date()
     if deadline is not None and not today <= deadline <= today + timedelta(days=366):
         errors["deadline"] = _("Choose a date from today to a year from now.")
