@@ -66,13 +66,25 @@ def test_deadlines_from_the_default_policy(user, demo_org):
                      now=at(2024, 10, 9, 16, 0))
     resolve.refresh_from_db()
     assert resolve.on_time is True
-    callback = clock(case, Stage.CALLBACK)
-    assert (callback.limit, callback.due_at, callback.warn_at) == (
+    # The reply goes to the unit head: the unit's review clock starts, not the callback's.
+    assert clock(case, Stage.CALLBACK) is None
+    review = clock(case, Stage.REVIEW)
+    assert (review.limit, review.due_at, review.warn_at) == (
         "1d", at(2024, 10, 10, 17, 30), at(2024, 10, 10, 15, 48))
     # The timeline carries what the clocks did.
     reply = case.events.get(action="reply")
     assert reply.data["clocks"]["stopped"] == [{"stage": "resolve", "on_time": True}]
-    assert reply.data["clocks"]["started"][0]["due"] == "2024-10-10T17:30:00+08:00"
+    assert reply.data["clocks"]["started"] == [{
+        "stage": "review", "limit": "1d", "due": "2024-10-10T17:30:00+08:00",
+        "warn": "2024-10-10T15:48:00+08:00", "provisional": False}]
+
+    # Approved the next morning: the review stops on time, the callback starts from then.
+    services.perform(case.number, "review", user("leader"), now=at(2024, 10, 10, 9, 30))
+    review.refresh_from_db()
+    assert (review.done_at, review.on_time) == (at(2024, 10, 10, 9, 30), True)
+    callback = clock(case, Stage.CALLBACK)
+    assert (callback.limit, callback.started_at, callback.due_at) == (
+        "1d", at(2024, 10, 10, 9, 30), at(2024, 10, 11, 17, 30))
 
 
 def test_late_stop_is_recorded_as_not_on_time(national_day_case, user):

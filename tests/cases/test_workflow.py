@@ -47,7 +47,7 @@ def test_full_life_to_a_resolved_close(user, demo_org):
     assert actions(case) == ["create", "dispatch", "sign", "reply", "review", "callback"]
     clocks = list(case.clocks.order_by("started_at", "pk").values_list("stage", "on_time"))
     assert clocks == [(Stage.DISPATCH, True), (Stage.SIGN, True), (Stage.RESOLVE, True),
-                      (Stage.CALLBACK, True)]
+                      (Stage.REVIEW, True), (Stage.CALLBACK, True)]
     assert open_stages(case) == []
     assert list(broken_chains()) == []
     # The person follows it with the query code.
