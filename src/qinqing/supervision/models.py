@@ -150,7 +150,7 @@ class EscalationStep(models.Model):
     # (a case late at two stages is one case): the job does the first and marks the
     # others done as merged into it.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="merged", verbose_name=_("Merged into"))
+                                    related_name="merged", verbose_name=_("Merged into step"))
 
     class Meta:
         verbose_name = _("Escalation step")

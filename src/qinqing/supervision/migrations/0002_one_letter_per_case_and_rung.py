@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='escalationstep',
             name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged', to='supervision.escalationstep', verbose_name='Merged into'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged', to='supervision.escalationstep', verbose_name='Merged into step'),
         ),
         migrations.AddField(
             model_name='reminderletter',
