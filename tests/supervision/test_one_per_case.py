@@ -89,3 +89,29 @@ def test_the_ladder_sends_one_reminder_and_one_letter_per_case(make_case, worker
         worker.run_once()
     assert CaseEvent.objects.filter(case=case, action="reminder_letter").count() == 1
     assert ReminderLetter.objects.filter(case=case).count() == 1
+
+
+def test_a_late_review_is_charged_to_the_lead_unit_not_the_hotline(make_case, worker, at_time,
+                                                                   user):
+    """A reply waiting for the unit head's review is the unit's time: the board lists it
+    under the lead unit, the reminder and the letter go to the lead unit, and no
+    callback clock runs (the hotline is not late)."""
+    from qinqing.cases.models import StageClock
+    from qinqing.supervision.models import EscalationPolicy, ReminderLetter
+    from qinqing.supervision.queries import supervision_board
+
+    policy = EscalationPolicy.current()
+    policy.letter_after_days = 2
+    policy.save()
+    case = make_case(("dispatch", "sign", "reply"))
+    review = StageClock.objects.get(case=case, stage="review", done_at__isnull=True)
+    assert review.limit == "1d"
+    assert not StageClock.objects.filter(case=case, stage="callback").exists()
+    later = review.due_at + timedelta(days=3)  # Tuesday 17:30 + 3 days: 3 working days late
+    rows = supervision_board(user("supervisor"), now=later)
+    assert [(r.unit.code, [i.case.pk for i in r.overdue]) for r in rows] == [(LEAD, [case.pk])]
+    with at_time(later):
+        worker.run_once()
+    letter = ReminderLetter.objects.get(case=case)
+    assert letter.unit.code == LEAD and letter.stage == "review"
+    assert "单位审核" in "".join(pdf_text(letter.attachment.file.read()).split())
