@@ -15,7 +15,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SPANS = {"dispatch": ("1h", 2), "sign": ("2h", 4), "resolve": ("3d", 96), "callback": ("1d", 30)}
+SPANS = {"dispatch": ("1h", 2), "sign": ("2h", 4), "resolve": ("3d", 96),
+         "review": ("1d", 30), "callback": ("1d", 30)}
 N = "\\N"
 
 
@@ -137,17 +138,23 @@ def life(rnd: random.Random, state: str, received: datetime, closed: datetime | 
     if state == "handling":
         return Life(None, "", clocks=clocks + [Clock("resolve", dispatched)])
     clocks.append(Clock("resolve", dispatched, replied))
-    if state in ("replied", "reviewed"):
-        return Life(None, "", clocks=clocks + [Clock("callback", replied)])
+    # The unit head reviews the reply (the unit's time), then the callback clock starts.
+    if state == "replied":
+        return Life(None, "", clocks=clocks + [Clock("review", replied)])
+    reviewed = replied + (end - replied) * rnd.uniform(0.05, 0.2)
+    clocks.append(Clock("review", replied, reviewed))
+    if state == "reviewed":
+        return Life(None, "", clocks=clocks + [Clock("callback", reviewed)])
     result = Life(closed, "resolved", clocks=clocks)
-    start = replied
-    if rnd.random() < 0.03:  # dissatisfied first: reopened, replied again
-        reopened = replied + (closed - replied) * 0.3
+    start = reviewed
+    if rnd.random() < 0.03:  # dissatisfied first: reopened, replied and reviewed again
+        reopened = reviewed + (closed - reviewed) * 0.3
         again = reopened + (closed - reopened) * 0.5
-        clocks += [Clock("callback", replied, reopened), Clock("resolve", reopened, again)]
+        start = again + (closed - again) * 0.2
+        clocks += [Clock("callback", reviewed, reopened), Clock("resolve", reopened, again),
+                   Clock("review", again, start)]
         result.callbacks.append((reopened, "dissatisfied", False))
         result.reopen_count = 1
-        start = again
     clocks.append(Clock("callback", start, closed))
     x = rnd.random()
     if x < 0.04:

@@ -24,8 +24,8 @@ Rows have the shape the application produces (bench/README.md lists what is simp
   cases_reporter    not loaded.
 
 With --history (bench/metrics.py) each case also gets the life its state implies, as
-the services would have written it: finished clocks (dispatch; sign, resolve and callback
-after a dispatch; a second resolve and callback after a reopening) with on_time against
+the services would have written it: finished clocks (dispatch; sign, resolve, review and
+callback after a dispatch; a second resolve and review after a reopening) with on_time against
 the same fixed-span deadlines and done_at in order; open clocks starting when their stage
 did; direct answers closed within 30 minutes of receipt; callbacks 90 % satisfied, 6 %
 basically satisfied, 4 % closed unrated, 3 % of called-back cases reopened once first;
@@ -76,7 +76,7 @@ CLOCKS_BY_STATE = {  # open clocks of a case in each state (transitions.TABLE)
     "received": [("dispatch", "1h", 2)], "returned": [("dispatch", "1h", 2)],
     "dispatched": [("sign", "2h", 4), ("resolve", "3d", 96)],
     "handling": [("resolve", "3d", 96)],
-    "replied": [("callback", "1d", 30)], "reviewed": [("callback", "1d", 30)],
+    "replied": [("review", "1d", 30)], "reviewed": [("callback", "1d", 30)],
 }
 KINDS = ["complaint"] * 55 + ["consultation"] * 20 + ["help"] * 12 + ["suggestion"] * 8 + \
     ["report"] * 3 + ["praise"] * 2

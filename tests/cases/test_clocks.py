@@ -66,13 +66,25 @@ def test_deadlines_from_the_default_policy(user, demo_org):
                      now=at(2024, 10, 9, 16, 0))
     resolve.refresh_from_db()
     assert resolve.on_time is True
-    callback = clock(case, Stage.CALLBACK)
-    assert (callback.limit, callback.due_at, callback.warn_at) == (
+    # The reply goes to the unit head: the unit's review clock starts, not the callback's.
+    assert clock(case, Stage.CALLBACK) is None
+    review = clock(case, Stage.REVIEW)
+    assert (review.limit, review.due_at, review.warn_at) == (
         "1d", at(2024, 10, 10, 17, 30), at(2024, 10, 10, 15, 48))
     # The timeline carries what the clocks did.
     reply = case.events.get(action="reply")
     assert reply.data["clocks"]["stopped"] == [{"stage": "resolve", "on_time": True}]
-    assert reply.data["clocks"]["started"][0]["due"] == "2024-10-10T17:30:00+08:00"
+    assert reply.data["clocks"]["started"] == [{
+        "stage": "review", "limit": "1d", "due": "2024-10-10T17:30:00+08:00",
+        "warn": "2024-10-10T15:48:00+08:00", "provisional": False}]
+
+    # Approved the next morning: the review stops on time, the callback starts from then.
+    services.perform(case.number, "review", user("leader"), now=at(2024, 10, 10, 9, 30))
+    review.refresh_from_db()
+    assert (review.done_at, review.on_time) == (at(2024, 10, 10, 9, 30), True)
+    callback = clock(case, Stage.CALLBACK)
+    assert (callback.limit, callback.started_at, callback.due_at) == (
+        "1d", at(2024, 10, 10, 9, 30), at(2024, 10, 11, 17, 30))
 
 
 def test_late_stop_is_recorded_as_not_on_time(national_day_case, user):
@@ -242,3 +254,22 @@ def test_recompute_leaves_known_deadlines_alone(national_day_case, year_end_case
     services.recompute_provisional_deadlines()
     assert clock(national_day_case, Stage.RESOLVE).due_at == before
     assert not national_day_case.events.filter(action="deadline_recomputed").exists()
+
+
+def test_the_review_limit_comes_from_the_policy(user, demo_org):
+    TimeLimitPolicy.objects.filter(kind="", urgency="").update(review_limit="4h")
+    case = services.create_case(user("intake"), case_data(), now=at(2024, 9, 30, 10, 0)).case
+    for move, who, payload, moment in [
+            ("dispatch", "dispatcher", {"lead_unit": LEAD}, at(2024, 9, 30, 10, 30)),
+            ("sign", "handler", {}, at(2024, 9, 30, 10, 45)),
+            ("reply", "handler", {"answer": "已办结"}, at(2024, 9, 30, 11, 0))]:
+        services.perform(case.number, move, user(who), payload, now=moment)
+    review = clock(case, Stage.REVIEW)
+    # 4 working hours from 11:00: 1 h before lunch, then 13:30-16:30.
+    assert (review.limit, review.due_at) == ("4h", at(2024, 9, 30, 16, 30))
+    # Sent back: the review ends (late or not) and handling resumes with a fresh limit.
+    services.perform(case.number, "send_back", user("leader"), {"reason": "证据不足"},
+                     now=at(2024, 9, 30, 17, 0))
+    review.refresh_from_db()
+    assert (review.done_at, review.on_time) == (at(2024, 9, 30, 17, 0), False)
+    assert clock(case, Stage.RESOLVE).done_at is None

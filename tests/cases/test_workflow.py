@@ -47,7 +47,7 @@ def test_full_life_to_a_resolved_close(user, demo_org):
     assert actions(case) == ["create", "dispatch", "sign", "reply", "review", "callback"]
     clocks = list(case.clocks.order_by("started_at", "pk").values_list("stage", "on_time"))
     assert clocks == [(Stage.DISPATCH, True), (Stage.SIGN, True), (Stage.RESOLVE, True),
-                      (Stage.CALLBACK, True)]
+                      (Stage.REVIEW, True), (Stage.CALLBACK, True)]
     assert open_stages(case) == []
     assert list(broken_chains()) == []
     # The person follows it with the query code.
@@ -337,6 +337,23 @@ def test_send_back_gives_a_fresh_resolve_limit(make_case, user):
     assert case.state == State.HANDLING
     assert open_stages(case) == [Stage.RESOLVE]
     assert StageClock.objects.filter(case=case, stage=Stage.RESOLVE).count() == 2
+    # The send-back ends the unit's review; no callback clock ever started.
+    review = StageClock.objects.get(case=case, stage=Stage.REVIEW)
+    assert review.done_at is not None
+    assert not StageClock.objects.filter(case=case, stage=Stage.CALLBACK).exists()
+
+
+def test_the_unit_leader_of_the_lead_unit_reviews_the_reply(make_case, user):
+    from qinqing.cases.errors import Forbidden, NotFound
+
+    case = make_case("replied")
+    assert open_stages(case) == [Stage.REVIEW]
+    for other in ("handler", "leader2", "callback"):  # own handler, other unit's head, hotline
+        with pytest.raises((Forbidden, NotFound)):  # (another unit does not see the case)
+            services.perform(case.number, "review", user(other))
+    services.perform(case.number, "review", user("leader"))
+    case.refresh_from_db()
+    assert case.state == State.REVIEWED and open_stages(case) == [Stage.CALLBACK]
 
 
 def test_a_pending_request_lapses_when_the_unit_replies(make_case, user):

@@ -21,8 +21,8 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(TimeLimitPolicy)
 class TimeLimitPolicyAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "urgency", "dispatch_limit", "sign_limit", "resolve_limit",
-                    "callback_limit", "warning_percent", "max_extensions", "max_suspensions",
-                    "is_active")
+                    "review_limit", "callback_limit", "warning_percent", "max_extensions",
+                    "max_suspensions", "is_active")
     list_filter = ("is_active", "kind", "urgency")
 
 

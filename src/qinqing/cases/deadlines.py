@@ -21,7 +21,7 @@ from qinqing.worktime.limits import LimitUnit, parse_limit
 from qinqing.worktime.queries import current_calendar
 
 DEFAULT_POLICY = dict(name="默认时限（临汾规则）", dispatch_limit="1h", sign_limit="2h",
-                      resolve_limit="3d", callback_limit="1d")
+                      resolve_limit="3d", review_limit="1d", callback_limit="1d")
 
 
 def policy_for(kind: str, urgency: str) -> TimeLimitPolicy:

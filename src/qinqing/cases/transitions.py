@@ -28,6 +28,13 @@ R, D, H, RT, RP, RV, C = (State.RECEIVED, State.DISPATCHED, State.HANDLING, Stat
 INTAKE = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER})
 DISPATCH = frozenset({Role.DISPATCHER})
 UNIT = UNIT_ROLES
+# Who reviews a unit's reply (domain.md §4/§5: "the unit head approves the reply"): the
+# unit leader of the lead unit (unit roles are scoped by the lead unit). The hotline's
+# dispatcher keeps the power it had before the review stage existed, to accept or send
+# back a reply on the unit's behalf (a unit with no leader account, a leader away): the
+# stage stays the unit's and its lateness is still charged to the lead unit. A handler
+# never approves their own unit's reply.
+REVIEWERS = frozenset({Role.UNIT_LEADER}) | DISPATCH
 
 
 @dataclass(frozen=True)
@@ -81,13 +88,15 @@ TABLE: dict[str, Move] = {m.name: m for m in [
        summary="refuse the pending suspension"),
     _m("resume", {H}, None, DISPATCH | UNIT,
        summary="end a suspension: the deadline moves by the office time suspended"),
-    _m("reply", {H}, RP, UNIT, ("answer",), stops=(Stage.RESOLVE,), starts=(Stage.CALLBACK,),
-       summary="reply with the result and evidence"),
-    _m("review", {RP}, RV, DISPATCH | {Role.UNIT_LEADER},
-       summary="accept the reply for callback"),
-    _m("send_back", {RP}, H, DISPATCH | {Role.UNIT_LEADER}, ("reason",),
-       stops=(Stage.CALLBACK,), starts=(Stage.RESOLVE,),
-       summary="the reply is not good enough: back to the unit with a fresh resolve limit"),
+    # The reply goes to the lead unit's head first (the unit's time: the review stage);
+    # the callback clock starts only when the approved reply leaves the unit.
+    _m("reply", {H}, RP, UNIT, ("answer",), stops=(Stage.RESOLVE,), starts=(Stage.REVIEW,),
+       summary="reply with the result and evidence, for the unit head's review"),
+    _m("review", {RP}, RV, REVIEWERS, stops=(Stage.REVIEW,), starts=(Stage.CALLBACK,),
+       summary="the unit head approves the reply: it leaves the unit for callback"),
+    _m("send_back", {RP}, H, REVIEWERS, ("reason",),
+       stops=(Stage.REVIEW,), starts=(Stage.RESOLVE,),
+       summary="the reply is not good enough: back to handling with a fresh resolve limit"),
     _m("callback", {RV}, C, {Role.CALLBACK_AGENT}, ("satisfaction",), stops=(Stage.CALLBACK,),
        summary="call the person back; satisfied or basically satisfied closes the case"),
     _m("close_unrated", {RV}, C, {Role.CALLBACK_AGENT}, ("reason",), stops=(Stage.CALLBACK,),
@@ -152,3 +161,55 @@ def available_moves(case: Case, actor) -> list[str]:
         allowed.append(move.name)
     pending = _pending_type(case) if allowed else None
     return [name for name in allowed if _offered(name, case, pending)]
+
+
+# ------------------------------------------------------------- the same rules in SQL
+
+def _offered_q(name: str):
+    """`_offered` as a database condition on Case (kept next to it: the two must say the
+    same; tests/cases/test_homes.py checks them against each other over every state)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from qinqing.cases.models import ChangeRequest
+
+    def pending(type_=None):
+        requests = ChangeRequest.objects.filter(case_id=OuterRef("pk"), decided_at__isnull=True)
+        return Exists(requests.filter(type=type_) if type_ else requests)
+
+    if name == "resume":
+        return Q(is_suspended=True)
+    if name == "answer":
+        return Q(kind=Kind.CONSULTATION)
+    if name == "reply":
+        return Q(is_suspended=False)
+    if name == "request_suspension":
+        return Q(is_suspended=False) & ~pending()
+    if name == "request_extension":
+        return ~pending()
+    if name in ("approve_extension", "deny_extension"):
+        return pending("extension")
+    if name in ("approve_suspension", "deny_suspension"):
+        return pending("suspension")
+    if name == "return":
+        return Q(return_locked=False)
+    return Q()
+
+
+def movable_q(actor):
+    """The cases `actor` may move now, as one condition on Case: `available_moves(case,
+    actor)` is not empty exactly for the cases it matches (role, unit scope, state and
+    the conditions of `_offered`). The home page lists these."""
+    from django.db.models import Q
+
+    if not actor.is_active or actor.unit_id is None:
+        return Q(pk__in=[])
+    moves = [m for m in TABLE.values() if actor.role in m.roles]
+    if not moves:
+        return Q(pk__in=[])
+    path = actor.unit.path
+    scope = (Q(owner_unit__path__startswith=path) if actor.role in HOTLINE_ROLES
+             else Q(lead_unit__path__startswith=path))
+    any_move = Q(pk__in=[])
+    for move in moves:
+        any_move |= Q(state__in=sorted(move.sources)) & _offered_q(move.name)
+    return scope & any_move

@@ -85,6 +85,8 @@ def _render_case(request, case, bound=None, status=200):
         "unit_options": Unit.objects.active().exclude(
             kind__in=[UnitKind.WINDOW, UnitKind.SERVICE_HALL]).only("code", "name"),
         "pending": case.change_requests.filter(decided_at__isnull=True).first(),
+        # Returned by the unit or reopened after a dissatisfied callback: why and when.
+        "came_back": queues.came_back([case])[0].came_back,
     }
     return render(request, "cases/case.html", context, status=status)
 

@@ -18,7 +18,9 @@ from datetime import date, datetime
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from qinqing.insights.metrics import METRICS, Figure, Scope, breakdowns, figures, snapshot
+from qinqing.insights.metrics import (
+    METRICS, STAGES, Figure, Scope, breakdowns, figures, snapshot,
+)
 
 Row = tuple[str, str, Figure]
 FORMAT = 1
@@ -28,7 +30,8 @@ HEADLINE = ["received", "consultations", "direct_answers", "direct_answer_rate",
             "closed", "in_progress", "closure_rate", "completion_rate", "other_matters",
             "overdue_now", "response_rate", "resolution_rate", "satisfaction_rate",
             "rated_callbacks", "reopen_rate"]
-STAGE_FIGURES = [f"{what}_{stage}" for stage in ("dispatch", "sign", "resolve", "callback")
+# Every stage of the case's life, the unit's review included (metrics.STAGES).
+STAGE_FIGURES = [f"{what}_{stage}" for stage in STAGES
                  for what in ("on_time_rate", "avg_working_time", "p90_working_time")]
 REGION_FIGURES = ["received", "routed", "closed", "closure_rate", "satisfaction_rate"]
 ACCOUNTABILITY = "accountability_outcomes"  # with its breakdown by sanction

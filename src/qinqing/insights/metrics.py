@@ -206,12 +206,13 @@ class Metric:
                       denominator, self.unit)
 
 
-STAGES = (Stage.DISPATCH, Stage.SIGN, Stage.RESOLVE, Stage.CALLBACK)
+STAGES = (Stage.DISPATCH, Stage.SIGN, Stage.RESOLVE, Stage.REVIEW, Stage.CALLBACK)
 STAGE_WORDS = {  # formula words per stage
     Stage.DISPATCH: gettext_lazy("dispatch (received → dispatched or answered)"),
     Stage.SIGN: gettext_lazy("sign (dispatched → signed for)"),
     Stage.RESOLVE: gettext_lazy("resolve (dispatched → replied)"),
-    Stage.CALLBACK: gettext_lazy("callback (replied → called back)"),
+    Stage.REVIEW: gettext_lazy("unit review (replied → approved by the unit head)"),
+    Stage.CALLBACK: gettext_lazy("callback (approved reply → called back)"),
 }
 
 

@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from qinqing.cases import confidential
 from qinqing.cases import services as case_services
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
-from qinqing.cases.models import Case, Category, Channel, Kind, Stage
+from qinqing.cases.models import (
+    HOTLINE_STAGES, UNIT_STAGES, Case, Category, Channel, Kind,
+)
 from qinqing.cases.queries import visible_cases
 from qinqing.cases.queues import open_clocks
 from qinqing.org.models import REGION_KINDS, Role, Unit, User
@@ -46,9 +48,9 @@ INSPECTION_ROLES = case_services.FINDING_ROLES
 MAX_CASES = 20
 MAX_UNITS = 50
 MAX_ROWS = 30
-# The unit that must act on each stage (as on the supervision board).
-UNIT_STAGES = (Stage.SIGN, Stage.RESOLVE)
-HOTLINE_STAGES = (Stage.DISPATCH, Stage.CALLBACK)
+# The unit that must act on each stage (as on the supervision board): UNIT_STAGES and
+# HOTLINE_STAGES of cases.models (the lead unit signs, resolves and reviews its reply;
+# the hotline dispatches and calls back).
 
 
 def _require(actor: User, roles, message: str) -> None:

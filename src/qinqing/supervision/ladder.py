@@ -36,7 +36,7 @@ from django.db.models import (
 from django.db.models import Case as SqlCase
 from django.utils import timezone
 
-from qinqing.cases.models import Stage, StageClock
+from qinqing.cases.models import UNIT_STAGES, StageClock
 from qinqing.supervision.models import (
     EscalationPolicy, EscalationStep, LadderCursor, Rung, StepStatus,
 )
@@ -56,9 +56,9 @@ MAX_STEP_ATTEMPTS = 5
 
 
 def unit_id_for(stage: str, lead_unit_id: int | None, owner_unit_id: int) -> int | None:
-    """The unit that must act on a stage: the lead unit signs and resolves, the hotline
-    dispatches and calls back (the rule of supervision.queries)."""
-    return lead_unit_id if stage in (Stage.SIGN, Stage.RESOLVE) else owner_unit_id
+    """The unit that must act on a stage: the lead unit signs, resolves and reviews its
+    reply, the hotline dispatches and calls back (cases.models.UNIT_STAGES)."""
+    return lead_unit_id if stage in UNIT_STAGES else owner_unit_id
 
 
 def working_days_overdue(due_at: datetime, now: datetime, calendar=None) -> int:
@@ -175,7 +175,7 @@ def _insert_steps(rung: str, clocks: QuerySet, order: str, limit: int, now: date
     that got its step meanwhile is skipped (ON CONFLICT on the unique clock and rung).
     Returns the new steps' ids."""
     field = threshold_field(rung)
-    unit = SqlCase(When(stage__in=[Stage.SIGN, Stage.RESOLVE], then=F("case__lead_unit_id")),
+    unit = SqlCase(When(stage__in=list(UNIT_STAGES), then=F("case__lead_unit_id")),
                    default=F("case__owner_unit_id"))
     done = now if status == StepStatus.DONE else None
     rows = (clocks.annotate(

@@ -2,7 +2,8 @@
 supervision, and the duty phones the ladder texts.
 
 Exactly once is kept by constraints, not by checks: one step per stage clock and rung
-(`EscalationStep`), one letter per letter step, one letter number per year and sequence,
+(`EscalationStep`; the steps of one case and rung done together make one notice or
+letter), one letter per letter step, one letter number per year and sequence,
 one open listing per case.
 """
 
@@ -146,6 +147,11 @@ class EscalationStep(models.Model):
     done_at = models.DateTimeField(_("Done at"), null=True, blank=True)
     event = models.OneToOneField(CaseEvent, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
+    # Steps of the same case and rung done together are one notice, reminder or letter
+    # (a case late at two stages is one case): the job does the first and marks the
+    # others done as merged into it.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged", verbose_name=_("Merged into step"))
 
     class Meta:
         verbose_name = _("Escalation step")
@@ -195,9 +201,12 @@ class ReminderLetter(models.Model):
     seq = models.PositiveIntegerField(_("Number in the year"))
     number = models.CharField(_("Letter number"), max_length=40, unique=True)
     title = models.CharField(_("Title"), max_length=10)
+    # The most overdue of the stages the letter is about, and all of them in `stages`
+    # ([{"stage", "due", "started", "days_overdue"}], most overdue first).
     stage = models.CharField(_("Stage"), max_length=10)
     due_at = models.DateTimeField(_("Deadline"))
     days_overdue = models.PositiveSmallIntegerField(_("Working days overdue"))
+    stages = models.JSONField(_("Late stages"), default=list)
     issued_at = models.DateTimeField(_("Issued at"))
     attachment = models.OneToOneField(Attachment, on_delete=models.PROTECT, related_name="+")
 

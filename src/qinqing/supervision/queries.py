@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from qinqing.cases.models import Stage, StageClock
+from qinqing.cases.models import UNIT_STAGES, Case, StageClock
 from qinqing.cases.queries import visible_cases
 from qinqing.cases.queues import open_clocks
 from qinqing.org.models import Unit, User
@@ -18,10 +18,24 @@ BOARD_LIMIT = 1000
 
 
 @dataclass
+class LateCase:
+    """One case on the board: its late stages (overdue or in warning), soonest due first.
+    A case late at two stages (sign and resolve run together) is one row, not two."""
+
+    case: Case
+    clocks: list[StageClock]
+    overdue: bool  # at least one of its stages is past its deadline
+
+
+@dataclass
 class BoardRow:
     unit: Unit | None
-    warning: list[StageClock]
-    overdue: list[StageClock]
+    warning: list[LateCase]
+    overdue: list[LateCase]
+
+    @property
+    def stage_count(self) -> int:
+        return sum(len(item.clocks) for item in self.overdue + self.warning)
 
 
 def _late_clocks(user: User, region: str, kind: str, now: datetime):
@@ -36,30 +50,48 @@ def _late_clocks(user: User, region: str, kind: str, now: datetime):
 
 def late_stage_totals(user: User, *, region: str = "", kind: str = "",
                       now: datetime | None = None) -> dict[str, int]:
-    """How many stages are overdue and in warning, counted in the database: the board
-    lists at most BOARD_LIMIT of them, and its totals must not stop there."""
+    """How many cases are overdue (at least one stage past its deadline) and how many only
+    in warning, counted in the database: the board lists at most BOARD_LIMIT of them, and
+    its totals must not stop there. A case is counted once however many stages are late."""
     now = now or timezone.now()
-    return _late_clocks(user, region, kind, now).aggregate(
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        warning=Count("pk", filter=Q(due_at__gte=now)))
+    totals = _late_clocks(user, region, kind, now).aggregate(
+        late=Count("case", distinct=True),
+        overdue=Count("case", distinct=True, filter=Q(due_at__lt=now)))
+    return {"overdue": totals["overdue"], "warning": totals["late"] - totals["overdue"]}
 
 
 def supervision_board(user: User, *, region: str = "", kind: str = "",
                       now: datetime | None = None) -> list[BoardRow]:
-    """Open stages in warning or overdue (the BOARD_LIMIT soonest due), grouped by the unit
-    that must act."""
+    """Cases with stages in warning or overdue (the BOARD_LIMIT whose first late stage is
+    due soonest), grouped by the unit that must act: one row per case and unit, listing
+    the case's late stages. (Stages open together, sign and resolve, belong to the same
+    unit, so a case is one row.)"""
     now = now or timezone.now()
-    clocks = (_late_clocks(user, region, kind, now)
+    late = _late_clocks(user, region, kind, now)
+    first = list(late.values("case_id").annotate(first_due=Min("due_at"))
+                 .order_by("first_due", "case_id").values_list("case_id", flat=True)
+                 [:BOARD_LIMIT])
+    clocks = (late.filter(case_id__in=first)
               .select_related("case", "case__lead_unit", "case__owner_unit", "case__region",
                               "case__category")
-              .order_by("due_at")[:BOARD_LIMIT])
+              .order_by("due_at", "pk"))
     groups: dict[int | None, BoardRow] = {}
+    items: dict[tuple, LateCase] = {}
     for clock in clocks:
-        # The hotline owns the dispatch and callback stages; the lead unit the others.
-        unit = (clock.case.lead_unit if clock.stage in (Stage.SIGN, Stage.RESOLVE)
+        # The lead unit signs, resolves and reviews; the hotline dispatches and calls back.
+        unit = (clock.case.lead_unit if clock.stage in UNIT_STAGES
                 else clock.case.owner_unit)
-        row = groups.setdefault(unit.pk if unit else None, BoardRow(unit, [], []))
-        (row.overdue if clock.due_at < now else row.warning).append(clock)
+        key = (unit.pk if unit else None, clock.case_id)
+        item = items.get(key)
+        if item is None:
+            item = items[key] = LateCase(clock.case, [], False)
+        item.clocks.append(clock)
+        item.overdue = item.overdue or clock.due_at < now
+    for (unit_pk, _case), item in items.items():
+        unit = (item.case.lead_unit if item.clocks[0].stage in UNIT_STAGES
+                else item.case.owner_unit)
+        row = groups.setdefault(unit_pk, BoardRow(unit, [], []))
+        (row.overdue if item.overdue else row.warning).append(item)
     return sorted(groups.values(), key=lambda r: (-len(r.overdue), -len(r.warning),
                                                   r.unit.path if r.unit else ""))
 

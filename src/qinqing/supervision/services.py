@@ -29,11 +29,11 @@ from qinqing.cases.queries import visible_cases
 from qinqing.notifications import services as notify
 from qinqing.notifications.models import Kind
 from qinqing.org.models import Role, Unit, User
+from qinqing.text import control_message, has_control
 from qinqing.supervision.models import (
     DutyPhone, EscalationPolicy, EscalationStep, LetterNumberSequence, Listing,
     ReminderLetter, Rung, StepStatus,
 )
-from qinqing.text import control_message, has_control
 from qinqing.worktime.calendar import compute_deadline
 from qinqing.worktime.limits import parse_limit
 from qinqing.worktime.queries import current_calendar
@@ -92,9 +92,16 @@ def send_reminders(numbers: list[str], actor: User, note: str = "",
 # ------------------------------------------------------------- the ladder's steps
 
 def apply_step(step_id: int, now: datetime | None = None) -> str:
-    """Do one queued escalation step; return what happened ("done", "skipped", "retry",
-    "failed", or "already" when it was no longer queued). Never raises for a step that
-    fails: the failure is recorded and the step retried by a later tick.
+    """Do one queued ladder step at `now`. Returns "done", "skipped" (nothing to say: the
+    stage was done, suspended or extended meanwhile; or merged into another step of its
+    case), "retry" / "failed", or "already" when it was no longer queued. Never raises for
+    a step that fails: the failure is recorded and the step retried by a later tick.
+
+    Steps are per stage clock (the sweep is set-based), but a unit hears once per case
+    and rung: the other queued (or waiting-to-retry) steps of the same case and rung are
+    done with this one — one notice, one reminder, one letter listing every late stage —
+    and marked done as merged into it. The case row is locked before any step row, so
+    two jobs holding steps of the same case queue on the case instead of deadlocking.
 
     A reminder letter's PDF takes a while to render (WeasyPrint), and on SQLite a
     transaction holds the one write lock: rendered inside it, every other write of the
@@ -124,35 +131,61 @@ def apply_step(step_id: int, now: datetime | None = None) -> str:
 
 def _apply_step(step_id: int, now: datetime, ahead: "_Rendered | None", inline: bool) -> str:
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        case_id = (EscalationStep.objects.filter(pk=step_id)
+                   .values_list("case_id", flat=True).first())
+        if case_id is None:
+            return "already"
+        case = Case.objects.select_for_update(of=("self",)).select_related(
+            "category", "region").get(pk=case_id)
         step = (EscalationStep.objects.select_for_update(of=("self",))
                 .select_related("unit").filter(pk=step_id).first())
         if step is None or step.status != StepStatus.QUEUED:
             return "already"
-        case = Case.objects.select_for_update(of=("self",)).select_related(
-            "category", "region").get(pk=step.case_id)
-        clock = StageClock.objects.get(pk=step.clock_id)
-        if _nothing_to_say(clock, now):
+        others = list(_same_case_and_rung(step).select_for_update(of=("self",)))
+        live, late = _live_and_late([step, *others], now)
+        for gone in [s for s in [step, *others] if s not in live]:
             # The unit finished (or the stage was suspended or extended) before the job
             # ran: nothing to say. Deleted, so a later deadline can still reach it.
-            step.delete()
+            gone.delete()
+        if not live:
             return "skipped"
-        unit = step.unit
+        lead, merged = live[0], live[1:]
         policy = EscalationPolicy.current()
-        if step.rung == Rung.LETTER:
-            event = _letter(step, case, clock, unit, policy, now, ahead=ahead, inline=inline)
+        if lead.rung == Rung.LETTER:
+            event = _letter(lead, case, late, lead.unit, policy, now, ahead=ahead, inline=inline)
         else:
-            event = _STEP_HANDLERS[step.rung](step, case, clock, unit, policy, now)
+            event = _STEP_HANDLERS[lead.rung](lead, case, late, lead.unit, policy, now)
         if event is None:
-            step.delete()
+            for gone in live:
+                gone.delete()
             return "skipped"
-        step.status, step.done_at, step.event = StepStatus.DONE, now, event
-        step.attempts += 1
-        step.save(update_fields=["status", "done_at", "event", "attempts"])
-    return "done"
+        lead.status, lead.done_at, lead.event = StepStatus.DONE, now, event
+        lead.attempts += 1
+        lead.save(update_fields=["status", "done_at", "event", "attempts"])
+        if merged:
+            EscalationStep.objects.filter(pk__in=[m.pk for m in merged]).update(
+                status=StepStatus.DONE, done_at=now, merged_into=lead, retry_at=None)
+    return "done" if lead.pk == step_id else "skipped"
 
 
-def _nothing_to_say(clock: StageClock, now: datetime) -> bool:
-    return clock.done_at is not None or clock.paused_at is not None or clock.warn_at > now
+def _same_case_and_rung(step: EscalationStep):
+    """The other steps the unit hears about together with `step`."""
+    return (EscalationStep.objects
+            .filter(case_id=step.case_id, rung=step.rung, unit_id=step.unit_id,
+                    status__in=(StepStatus.QUEUED, StepStatus.RETRY))
+            .exclude(pk=step.pk).order_by("pk"))
+
+
+def _live_and_late(steps: list, now: datetime) -> tuple[list, list[StageClock]]:
+    """The steps whose stage is still late at `now`, and their clocks, due first."""
+    clocks = {c.pk: c for c in StageClock.objects.filter(pk__in=[s.clock_id for s in steps])}
+    live = [s for s in steps if _still_late(clocks[s.clock_id], now)]
+    late = sorted((clocks[s.clock_id] for s in live), key=lambda c: (c.due_at, c.pk))
+    return live, late
+
+
+def _still_late(clock: StageClock, now: datetime) -> bool:
+    return clock.done_at is None and clock.paused_at is None and clock.warn_at <= now
 
 
 # Renderings ahead of the transaction before the letter is rendered inside it.
@@ -169,26 +202,34 @@ class _Rendered:
     pdf: bytes
 
 
-def _letter_key(number, policy, case, clock, unit, days, issued_at) -> tuple:
+def _letter_stages(clocks: list[StageClock], now: datetime) -> list[dict]:
+    from qinqing.supervision.ladder import working_days_overdue
+
+    calendar = current_calendar()
+    return [{"stage": c.stage, "due": c.due_at.isoformat(), "started": c.started_at.isoformat(),
+             "days_overdue": working_days_overdue(c.due_at, now, calendar)} for c in clocks]
+
+
+def _letter_key(number, policy, case, stages, unit, issued_at) -> tuple:
     """Everything the letter prints (supervision/letter.html): equal keys, equal letters."""
     return (number, policy.letter_title, policy.issuing_unit, policy.signatory, policy.contact,
             case.number, case.title, case.category_id, case.category.name, case.region_id,
-            case.region.short_name, case.region.name, clock.stage, clock.due_at,
-            clock.started_at, unit.pk, unit.name, days, issued_at)
+            case.region.short_name, case.region.name,
+            tuple(tuple(sorted(row.items())) for row in stages), unit.pk, unit.name, issued_at)
 
 
 def _render_ahead(step_id: int, now: datetime) -> "_Rendered | None":
-    """Outside any transaction: the PDF of a queued letter step, under the year's next
-    number as it stands now. None when the step is not a letter to send."""
+    """Outside any transaction: the PDF of a queued letter step (with the other late
+    stages of its case), under the year's next number as it stands now. None when the
+    step is not a letter to send."""
     from qinqing.supervision import letters
-    from qinqing.supervision.ladder import working_days_overdue
 
     step = (EscalationStep.objects.select_related("unit")
             .filter(pk=step_id, status=StepStatus.QUEUED, rung=Rung.LETTER).first())
     if step is None or step.unit is None:
         return None
-    clock = StageClock.objects.get(pk=step.clock_id)
-    if _nothing_to_say(clock, now):
+    live, late = _live_and_late([step, *_same_case_and_rung(step)], now)
+    if not live:
         return None
     case = Case.objects.select_related("category", "region").get(pk=step.case_id)
     policy = EscalationPolicy.current()
@@ -196,11 +237,12 @@ def _render_ahead(step_id: int, now: datetime) -> "_Rendered | None":
     last = (LetterNumberSequence.objects.filter(year=year)
             .values_list("last", flat=True).first()) or 0
     number = letters.letter_number(policy.letter_prefix, year, last + 1)
-    days = working_days_overdue(clock.due_at, now)
+    stages = _letter_stages(late, now)
     with translation.override(settings.LANGUAGE_CODE):
-        pdf = letters.render_letter(number=number, policy=policy, case=case, clock=clock,
-                                    unit=step.unit, days_overdue=days, issued_at=now)
-    return _Rendered(_letter_key(number, policy, case, clock, step.unit, days, now), pdf)
+        pdf = letters.render_letter(number=number, policy=policy, case=case, stages=stages,
+                                    unit=step.unit, days_overdue=stages[0]["days_overdue"],
+                                    issued_at=now)
+    return _Rendered(_letter_key(number, policy, case, stages, step.unit, now), pdf)
 
 
 def _record_step_failure(step_id: int, error: str, now: datetime, max_attempts: int) -> str:
@@ -238,51 +280,59 @@ def _tell_unit(step_key: str, unit: Unit | None, case: Case, kind: str, title: s
         notify.queue_sms(duty.phone, f"【亲清】{sms}", f"{step_key}:sms", now=now)
 
 
-def _warning(step, case, clock, unit, policy, now):
+def _stage_list(clocks) -> str:
+    """The stages' names and deadlines in one phrase: 签收（截止 2026-03-02 14:00）、办理（…）."""
+    return _(", ").join(_("%(stage)s (due %(due)s)") % {
+        "stage": _stage_label(c.stage), "due": _local(c.due_at)} for c in clocks)
+
+
+def _warning(step, case, clocks, unit, policy, now):
+    first = clocks[0]
     event = case_services.append_event(case, "warning_notice", None, now=now, data={
-        "stage": clock.stage, "due": clock.due_at.isoformat(), "unit": unit and unit.code,
-        "step": step.pk})
-    stage, due = _stage_label(clock.stage), _local(clock.due_at)
+        "stage": first.stage, "due": first.due_at.isoformat(), "unit": unit and unit.code,
+        "step": step.pk,
+        "stages": [{"stage": c.stage, "due": c.due_at.isoformat()} for c in clocks]})
+    stages = _stage_list(clocks)
     _tell_unit(f"ladder:{step.pk}", unit, case, Kind.STAGE_WARNING,
-               _("%(number)s: the %(stage)s stage is due at %(due)s") % {
-                   "number": case.number, "stage": stage, "due": due},
-               _("Case %(number)s: the %(stage)s stage is due at %(due)s. Please act in "
-                 "time.") % {"number": case.number, "stage": stage, "due": due},
+               _("%(number)s: due soon: %(stages)s") % {
+                   "number": case.number, "stages": stages},
+               _("Case %(number)s is due soon: %(stages)s. Please act in time.") % {
+                   "number": case.number, "stages": stages},
                policy, now)
     return event
 
 
-def _reminder(step, case, clock, unit, policy, now):
+def _reminder(step, case, clocks, unit, policy, now):
     # The same action as a supervisor's bulk reminder, marked automatic.
     event = case_services.append_event(case, "remind", None, now=now, data={
         "automatic": True, "unit": unit and unit.code, "step": step.pk,
-        "stages": [{"stage": clock.stage, "due": clock.due_at.isoformat(), "overdue": True}]})
-    stage, due = _stage_label(clock.stage), _local(clock.due_at)
+        "stages": [{"stage": c.stage, "due": c.due_at.isoformat(), "overdue": True}
+                   for c in clocks]})
+    stages = _stage_list(clocks)
     _tell_unit(f"ladder:{step.pk}", unit, case, Kind.REMINDER,
-               _("Reminder: %(number)s, %(stage)s stage overdue since %(due)s") % {
-                   "number": case.number, "stage": stage, "due": due},
-               _("Reminder: case %(number)s, %(stage)s stage, was due at %(due)s and is "
-                 "overdue. Please handle it at once.") % {
-                   "number": case.number, "stage": stage, "due": due},
+               _("Reminder: %(number)s overdue: %(stages)s") % {
+                   "number": case.number, "stages": stages},
+               _("Reminder: case %(number)s is overdue: %(stages)s. Please handle it at "
+                 "once.") % {"number": case.number, "stages": stages},
                policy, now)
     return event
 
 
-def _letter(step, case, clock, unit, policy, now, *, ahead=None, inline=True):
+def _letter(step, case, clocks, unit, policy, now, *, ahead=None, inline=True):
     from qinqing.supervision import letters
-    from qinqing.supervision.ladder import working_days_overdue
 
     if unit is None:
         return None
-    days = working_days_overdue(clock.due_at, now)
+    stages = _letter_stages(clocks, now)
+    first = clocks[0]  # due first: the most overdue
+    days = stages[0]["days_overdue"]
     year = timezone.localtime(now).year
     seq = _next_letter_seq(year)
     number = letters.letter_number(policy.letter_prefix, year, seq)
-    if ahead is not None and ahead.key == _letter_key(number, policy, case, clock, unit, days,
-                                                      now):
+    if ahead is not None and ahead.key == _letter_key(number, policy, case, stages, unit, now):
         pdf = ahead.pdf
     elif inline:
-        pdf = letters.render_letter(number=number, policy=policy, case=case, clock=clock,
+        pdf = letters.render_letter(number=number, policy=policy, case=case, stages=stages,
                                     unit=unit, days_overdue=days, issued_at=now)
     else:
         raise _StaleLetter
@@ -290,12 +340,14 @@ def _letter(step, case, clock, unit, policy, now, *, ahead=None, inline=True):
         case, f"{policy.letter_title}-{number}.pdf", pdf, "application/pdf", now=now)
     letter = ReminderLetter.objects.create(
         case=case, step=step, unit=unit, year=year, seq=seq, number=number,
-        title=policy.letter_title, stage=clock.stage, due_at=clock.due_at,
-        days_overdue=days, issued_at=now, attachment=attachment)
+        title=policy.letter_title, stage=first.stage, due_at=first.due_at,
+        days_overdue=days, stages=stages, issued_at=now, attachment=attachment)
     event = case_services.append_event(case, "reminder_letter", None, now=now, data={
         "letter": letter.number, "title": letter.title, "attachment": attachment.pk,
-        "unit": unit.code, "stage": clock.stage, "due": clock.due_at.isoformat(),
-        "days_overdue": days, "step": step.pk})
+        "unit": unit.code, "stage": first.stage, "due": first.due_at.isoformat(),
+        "days_overdue": days, "step": step.pk,
+        "stages": [{"stage": row["stage"], "due": row["due"], "overdue": True,
+                    "days_overdue": row["days_overdue"]} for row in stages]})
     _tell_unit(f"ladder:{step.pk}", unit, case, Kind.LETTER,
                _("%(title)s %(letter)s about %(number)s") % {
                    "title": letter.title, "letter": number, "number": case.number},
@@ -307,17 +359,19 @@ def _letter(step, case, clock, unit, policy, now, *, ahead=None, inline=True):
     return event
 
 
-def _listing(step, case, clock, unit, policy, now):
+def _listing(step, case, clocks, unit, policy, now):
     from qinqing.supervision.ladder import working_days_overdue
 
     if Listing.objects.filter(case=case, closed_at__isnull=True).exists():
         return None  # already listed by a supervisor
-    days = working_days_overdue(clock.due_at, now)
-    _listing_row, event = _list(case, unit, None, now, listing_deadline(now, policy), automatic=True,
-                    reason=_("%(stage)s stage %(days)s working days overdue: listed under the "
-                             "escalation policy.") % {"stage": _stage_label(clock.stage),
-                                                      "days": days}, policy=policy,
-                    step_key=f"ladder:{step.pk}")
+    calendar = current_calendar()
+    late = _(", ").join(_("%(stage)s stage %(days)s working days overdue") % {
+        "stage": _stage_label(c.stage), "days": working_days_overdue(c.due_at, now, calendar)}
+        for c in clocks)
+    _listing_row, event = _list(
+        case, unit, None, now, listing_deadline(now, policy), automatic=True,
+        reason=_("%(late)s: listed under the escalation policy.") % {"late": late},
+        policy=policy, step_key=f"ladder:{step.pk}")
     return event
 
 

@@ -3,7 +3,9 @@
 from qinqing.cases.models.case import (  # noqa: F401
     Case, CaseNumberSequence, Category, Channel, Kind, Outcome, State, Urgency,
 )
-from qinqing.cases.models.clocks import ChangeRequest, Stage, StageClock, TimeLimitPolicy  # noqa: F401
+from qinqing.cases.models.clocks import (  # noqa: F401
+    HOTLINE_STAGES, UNIT_STAGES, ChangeRequest, Stage, StageClock, TimeLimitPolicy,
+)
 from qinqing.cases.models.ledger import Attachment, CaseEvent  # noqa: F401
 from qinqing.cases.models.reporters import Reporter, UnmaskLog  # noqa: F401
 from qinqing.cases.models.routing import AssignmentRule  # noqa: F401

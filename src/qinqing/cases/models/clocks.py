@@ -24,7 +24,17 @@ class Stage(models.TextChoices):
     DISPATCH = "dispatch", _("Dispatch")
     SIGN = "sign", _("Sign")
     RESOLVE = "resolve", _("Resolve")
+    # The lead unit's head approves the reply before it leaves the unit (domain.md §5):
+    # the unit's time, so a late review is charged to the unit, not to the callback desk.
+    REVIEW = "review", _("Unit review")
     CALLBACK = "callback", _("Callback")
+
+
+# Who must act on each stage, and so who is charged when it is late: the lead unit
+# signs, resolves and reviews its reply; the hotline (the case's owner unit) dispatches
+# and calls back. The board, the ladder, the queues and oversight all read these.
+UNIT_STAGES = (Stage.SIGN, Stage.RESOLVE, Stage.REVIEW)
+HOTLINE_STAGES = (Stage.DISPATCH, Stage.CALLBACK)
 
 
 class TimeLimitPolicy(models.Model):
@@ -32,7 +42,8 @@ class TimeLimitPolicy(models.Model):
 
     The most specific active policy applies (kind and urgency, then kind, then urgency,
     then the default). The default is the Linfen business-environment rule: dispatch in
-    1 working hour, sign in 2, resolve in 3 working days, call back within 1.
+    1 working hour, sign in 2, resolve in 3 working days, call back within 1; the unit's
+    review of its reply (not part of the Linfen rule) within 1 working day.
     """
 
     name = models.CharField(_("Name"), max_length=60)
@@ -44,6 +55,8 @@ class TimeLimitPolicy(models.Model):
                                   validators=[validate_limit])
     resolve_limit = models.CharField(_("Resolve limit"), max_length=8, default="3d",
                                      validators=[validate_limit])
+    review_limit = models.CharField(_("Unit review limit"), max_length=8, default="1d",
+                                    validators=[validate_limit])
     callback_limit = models.CharField(_("Callback limit"), max_length=8, default="1d",
                                       validators=[validate_limit])
     warning_percent = models.PositiveSmallIntegerField(

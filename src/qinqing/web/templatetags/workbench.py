@@ -134,8 +134,10 @@ def event_details(event):
         "letter_days": data.get("days_overdue"),
         "listed_until": _parse(data.get("deadline")) if event.action == "list_supervision"
         else None,
+        # (A notice listing its stages shows them as `reminded`; older ones had one stage.)
         "warned": {"stage": Stage(data["stage"]).label, "due": _parse(data.get("due"))}
-        if event.action == "warning_notice" and data.get("stage") in Stage.values else None,
+        if event.action == "warning_notice" and data.get("stage") in Stage.values
+        and not data.get("stages") else None,
         "automatic": data.get("automatic") is True,
     }
 
