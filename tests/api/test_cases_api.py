@@ -548,6 +548,23 @@ def test_track_with_the_query_code(api_client, new_case):
                           params={"code": code}).status_code == 200
 
 
+def test_track_accepts_the_code_as_displayed(api_client, new_case):
+    """The code is shown in groups of four ("ZRBG VV2R"): typed back with its space, a
+    dash, in lower case or with full-width characters, it still opens the case."""
+    case, code = new_case()
+    shown = f"{code[:4]} {code[4:]}"
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())
+    for given in (shown, f"{code[:4]}-{code[4:]}", shown.lower(), f" {code[:4]}  {code[4:]} ",
+                  full_width):
+        response = api_client.get(f"/track/{case.number}", as_=None, params={"code": given})
+        assert response.status_code == 200, (given, response.content)
+    assert api_client.get(f"/track/{case.number.lower()} ", as_=None,
+                          params={"code": shown}).status_code == 200
+    # Separators are ignored, nothing else: a different code is still refused.
+    _error(api_client.get(f"/track/{case.number}", as_=None,
+                          params={"code": f"{code[:4]} {code[4:7]}"}), 404, "not_found")
+
+
 def test_track_wrong_code_and_unknown_number_look_alike(api_client, new_case):
     case, code = new_case()
     wrong = _error(api_client.get(f"/track/{case.number}", as_=None,

@@ -166,7 +166,7 @@ def attach(request: HttpRequest, number: str, file: File[UploadedFile]):
 @public_router.get("/track/{number}", response={200: PublicStatus, 404: ErrorOut, 422: ErrorOut},
                    auth=None,
                    summary="Follow a case with its query code (no login)")
-def track(request: HttpRequest, number: str, code: str = Query(..., max_length=20)):
+def track(request: HttpRequest, number: str, code: str = Query(..., max_length=40)):
     case = queries.public_status(number, code)
     if case is None:
         # Unknown number and wrong code answer alike: neither can be probed.

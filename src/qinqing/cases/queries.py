@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 
@@ -208,8 +209,9 @@ def case_detail(user: User, number: str) -> Case | None:
 
 def public_status(number: str, query_code: str) -> Case | None:
     """A case for the person holding its query code; None for any mismatch."""
-    case = Case.objects.filter(number=(number or "").strip().upper()).first()
-    if case is None or not query_code:
+    number = unicodedata.normalize("NFKC", number or "").strip().upper()
+    case = Case.objects.filter(number=number).first()
+    if case is None or not confidential.normalise_query_code(query_code):
         return None
     import hmac
 
