@@ -203,8 +203,18 @@ QINQING_TASK_MAX_CRASHES = 3
 # Finished job records are kept this many days, then pruned by the tick.
 QINQING_TASK_RESULT_DAYS = 7
 
-# Largest accepted case text and attachment.
-QINQING_MAX_CONTENT_CHARS = 5000
+# ---- Text limits (issue 14 §3): the one length setting; every other limit on what a
+# person types is a constant in qinqing/limits.py, which forms, API schemas and services
+# read. QINQING_CONTENT_MAX_CHARS bounds the long texts: what the caller says, an answer,
+# a unit's result, an inspection summary. Checked on the server, never by the browser's
+# maxlength (which cut pastes silently).
+try:
+    QINQING_CONTENT_MAX_CHARS = env_int("QINQING_CONTENT_MAX_CHARS", 5000, 200, 100_000)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# ---- end of text limits
+
+# Largest accepted attachment.
 QINQING_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 # Working time: the office periods of a working day (see qinqing.worktime).

@@ -11,14 +11,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from qinqing import limits
 from qinqing.cases.models.case import Satisfaction
 from qinqing.org.models import Unit, UnitKind
 
-TEXT = 2000
-
-
-def _area(label, required=True, max_length=TEXT, rows=3, help_text=""):
-    return forms.CharField(label=label, required=required, max_length=max_length,
+def _area(label, required=True, max_length=limits.NOTE, rows=3, help_text=""):
+    return limits.LimitedCharField(label=label, required=required, max_length=max_length,
                            help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}))
 
 
@@ -86,7 +84,7 @@ class RedispatchForm(DispatchForm):
 
 class AnswerForm(ActionForm):
     submit_label = _("Answer and close")
-    answer = _area(_("Answer given to the caller"), max_length=5000, rows=4)
+    answer = _area(_("Answer given to the caller"), max_length=limits.content_chars, rows=4)
 
 
 class NotAcceptForm(ActionForm):
@@ -111,7 +109,7 @@ class ExtensionForm(ActionForm):
 
 class ReplyForm(ActionForm):
     submit_label = _("Reply")
-    answer = _area(_("Result of the handling"), max_length=5000, rows=5)
+    answer = _area(_("Result of the handling"), max_length=limits.content_chars, rows=5)
     evidence = forms.FileField(label=_("Evidence (optional)"), required=False,
                                help_text=_("PDF, image, text, Word or Excel; at most %(mb)s MB.") % {
                                    "mb": settings.QINQING_MAX_ATTACHMENT_BYTES >> 20})
@@ -145,7 +143,8 @@ class CallbackForm(ActionForm):
 
 
 class UnmaskForm(forms.Form):
-    reason = forms.CharField(label=_("Why you need the number"), max_length=200,
+    reason = limits.LimitedCharField(label=_("Why you need the number"),
+                                     max_length=limits.UNMASK_REASON,
                              initial=_("Callback"))
 
 
