@@ -1,4 +1,9 @@
-"""Template helpers shared by the workbench pages: deadline badges and durations."""
+"""Template helpers shared by the workbench pages: deadline badges and durations.
+
+Every time left, lateness or margin is said in working time (qinqing.worktime.words),
+the same words on every page; a finished stage says when it was done and by how much it
+beat or missed its limit, not its deadline alone (which read as the moment it was done).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qinqing.cases.queries import clock_status
+from qinqing.worktime import words
+from qinqing.worktime.queries import current_calendar
 
 register = template.Library()
 
@@ -20,30 +27,52 @@ STATUS_LABELS = {
 }
 
 
-def _span(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(d)sd %(h)sh") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)sh %(m)smin") % {"h": hours, "m": mins}
-    return _("%(m)smin") % {"m": mins}
+def _unit(clock) -> str:
+    return (clock.limit or "d")[-1:].lower()
+
+
+def clock_distance(clock, now: datetime, calendar=None) -> str:
+    """How far the stage is from its deadline, in working time: left, late, or for a
+    finished stage how much earlier or later than its deadline it was done."""
+    calendar = calendar or current_calendar()
+    status, unit = clock_status(clock, now), _unit(clock)
+    if status in ("running", "warning"):
+        return _("left: %(span)s") % {"span": words.working_span(calendar, now, clock.due_at,
+                                                                   unit)}
+    if status == "overdue":
+        return words.lateness(calendar, clock.due_at, now, unit)
+    if status == "on_time":
+        return _("%(span)s early") % {"span": words.working_span(
+            calendar, clock.done_at, clock.due_at, unit)}
+    if status == "late":
+        return words.lateness(calendar, clock.due_at, clock.done_at, unit)
+    return ""
 
 
 @register.inclusion_tag("web/clock_badge.html")
 def clock_badge(clock, now: datetime | None = None, show_stage: bool = True):
-    """A stage's deadline against now: the status word, the deadline and how far off it is."""
+    """A stage's deadline against now: the status word, the deadline and how far off it
+    is; for a finished stage, when it was done and its margin against the deadline."""
     now = now or timezone.now()
     status = clock_status(clock, now)
-    if status in ("running", "warning"):
-        distance = _("%(span)s left") % {"span": _span((clock.due_at - now).total_seconds())}
-    elif status == "overdue":
-        distance = _("%(span)s late") % {"span": _span((now - clock.due_at).total_seconds())}
-    else:
-        distance = ""
     return {"clock": clock, "status": status, "label": STATUS_LABELS[status],
-            "distance": distance, "show_stage": show_stage}
+            "distance": clock_distance(clock, now), "show_stage": show_stage}
+
+
+@register.simple_tag
+def lateness(clock, now: datetime | None = None) -> str:
+    """"超期 3 个工作日" for a stage past its deadline (done or not); "" otherwise."""
+    now = now or timezone.now()
+    end = clock.done_at or now
+    if end <= clock.due_at:
+        return ""
+    return words.lateness(current_calendar(), clock.due_at, end, _unit(clock))
+
+
+@register.filter
+def limit_words(limit: str) -> str:
+    """"3d" → "3 个工作日"."""
+    return words.limit_words(limit)
 
 
 @register.filter

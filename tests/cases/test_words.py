@@ -1,0 +1,69 @@
+"""What people read about time (issue 14 §3): a finished stage says when it was done and
+by how much it beat or missed its limit; lateness is counted in working time with the
+same words on the case page, the supervision board and the reminder letter; limits read
+"3 个工作日", not "3d"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from .conftest import at
+
+
+@pytest.fixture
+def client_for(user):
+    def make(username):
+        client = Client()
+        client.force_login(user(username))
+        return client
+    return make
+
+
+def _stage(page: str, stage: str) -> str:
+    return re.search(rf'<li data-stage="{stage}">(.*?)</li>', page, re.S).group(1)
+
+
+def test_a_finished_stage_shows_when_it_was_done_and_its_margin(client_for, make_case, user):
+    from qinqing.cases import services
+
+    # Registered Monday 2 November 2026 10:00; the unit's 3 working days run out on
+    # Thursday 5 November at 17:30.
+    case = make_case("handling", now=at(2026, 11, 2, 10, 0))
+    page = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
+    signed = _stage(page, "sign")
+    # The sign stage, done a minute after dispatch, says when, and that it beat the limit.
+    assert 'class="done-at"' in signed and "完成于" in signed
+    assert "2026-11-02T10:02:00+08:00" in signed  # done at (not only the deadline)
+    assert "提前 1 个工作小时" in signed  # 2 working hours' limit, done in a minute
+    resolve = _stage(page, "resolve")
+    assert "时限 3 个工作日" in resolve and "3d" not in resolve
+
+    # Replied on Friday at 11:00: late by two working hours (9:00-11:00), not "18 hours".
+    services.perform(case.number, "reply", user("handler"), {"answer": "已办结。"},
+                     now=at(2026, 11, 6, 11, 0))
+    page = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
+    resolve = _stage(page, "resolve")
+    assert 'data-status="late"' in resolve
+    assert "2026-11-06T11:00:00+08:00" in resolve and "完成于" in resolve
+    assert "超期 2 个工作小时" in resolve
+    assert "小时" not in resolve.replace("工作小时", "")
+
+
+def test_lateness_is_in_working_days_on_the_board_and_the_letter_alike(client_for, make_case):
+    from qinqing.cases.models import StageClock
+    from qinqing.supervision.ladder import working_days_overdue
+
+    case = make_case("handling", now=at(2026, 9, 1, 10, 0))
+    clock = StageClock.objects.get(case=case, stage="resolve")
+    days = working_days_overdue(clock.due_at, timezone.now())  # what a letter prints
+    assert days > 5
+    board = client_for("supervisor").get("/supervision/").content.decode()
+    row = re.search(rf'<tr data-case="{case.number}">(.*?)</tr>', board, re.S).group(1)
+    assert f"超期 {days} 个工作日" in row
+    assert not re.search(r"\d+天", row)  # no calendar days
+    page = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
+    assert f"超期 {days} 个工作日" in _stage(page, "resolve")
