@@ -67,3 +67,20 @@ def test_lateness_is_in_working_days_on_the_board_and_the_letter_alike(client_fo
     assert not re.search(r"\d+天", row)  # no calendar days
     page = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
     assert f"超期 {days} 个工作日" in _stage(page, "resolve")
+
+
+def test_the_three_overdue_figures_say_what_they_count(client_for, make_case):
+    """The dashboard, the board and a campaign gave three "overdue" figures for one city;
+    each now names its unit: overdue cases, overdue stages, the campaign's own cases."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    make_case("handling", now=at(2026, 9, 1, 10, 0))
+    board = client_for("supervisor").get("/supervision/").content.decode()
+    total = re.search(r'data-testid="total-overdue">([^<]*)<', board).group(1)
+    assert "超期环节" in total
+    assert "按环节计" in re.search(r'data-testid="totals-definition">([^<]*)<', board).group(1)
+    with translation.override("zh-hans"):
+        assert gettext("Overdue now") == "当前超期工单"  # the dashboard's figure
+        assert gettext("still unresolved") == "本专项仍未清零的工单"  # the campaign's
+        assert gettext("overdue at the start") == "启动时逾期的工单"
