@@ -70,7 +70,8 @@ INSTALLED_APPS = [
     "qinqing.notifications",
     "qinqing.background",
     "django_tasks",
-    "django_tasks_db",
+    # django_tasks_db with a Chinese name in the admin (qinqing.background.apps).
+    "qinqing.background.apps.TaskResultsConfig",
     "qinqing.oversight",
     "qinqing.insights",
 ]

@@ -84,3 +84,52 @@ def test_the_three_overdue_figures_say_what_they_count(client_for, make_case):
         assert gettext("Overdue now") == "当前超期工单"  # the dashboard's figure
         assert gettext("still unresolved") == "本专项仍未清零的工单"  # the campaign's
         assert gettext("overdue at the start") == "启动时逾期的工单"
+
+
+def test_the_dispatch_form_and_the_history_name_units_not_codes(client_for, make_case):
+    from qinqing.cases.models import Case
+    from qinqing.org.models import Unit
+
+    from .conftest import LEAD
+
+    lead = Unit.objects.get(code=LEAD)
+    case = make_case("received")
+    client = client_for("dispatcher")
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    form = re.search(r'<details[^>]*data-action="dispatch".*?</details>', page, re.S).group(0)
+    options = re.findall(r'<option value="[^"]*"[^>]*>([^<]*)</option>', form)
+    assert options and not [o for o in options if re.search(r"\d{6}", o)]  # no unit codes
+    datalist = re.search(r'<datalist id="unit-options">(.*?)</datalist>', page, re.S).group(1)
+    assert f'value="{lead.name}"' in datalist and LEAD not in datalist
+    # The unit is picked by its name.
+    response = client.post(f"/cases/{case.number}/act/dispatch/", {
+        "dispatch-lead_unit": lead.name, "dispatch-reason": "属地市场监管部门负责"})
+    assert response.status_code in (200, 302), response.content.decode()[:500]
+    case = Case.objects.get(pk=case.pk)
+    assert case.lead_unit == lead
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    history = page[page.index('id="h-timeline"'):]
+    assert lead.name in history and LEAD not in history
+
+
+@pytest.fixture
+def admin_client(demo_org):
+    from qinqing.org.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("root14", password="x" * 12))
+    return client
+
+
+def test_the_admin_reads_names_and_chinese(admin_client, make_case):
+    make_case("handling")
+    events = admin_client.get("/admin/cases/caseevent/").content.decode()
+    assert "派单" in events and "签收" in events
+    assert not re.search(r'<td class="field-\w+">(dispatch|sign|create)</td>', events)
+    assert "待派单" in events or "已派单" in events  # states by name
+    policies = admin_client.get("/admin/cases/timelimitpolicy/").content.decode()
+    assert "3 个工作日" in policies and "1 个工作小时" in policies
+    assert not re.search(r">\s*(1h|2h|3d)\s*<", policies)
+    index = admin_client.get("/admin/").content.decode()
+    assert "Task Results" not in index and "Tasks Database Backend" not in index
+    assert "后台任务记录" in index

@@ -56,16 +56,17 @@ def unit_choices():
     for unit in units:
         top = unit if unit.kind in (UnitKind.COUNTY, UnitKind.CITY_GOVERNMENT) else unit.parent
         label = top.short_name or top.name if top else ""
-        groups.setdefault(label, []).append((unit.code, f"{unit.name}（{unit.code}）"))
+        groups.setdefault(label, []).append((unit.code, unit.name))
     return list(groups.items())
 
 
 class DispatchForm(ActionForm):
     submit_label = _("Dispatch")
-    lead_unit = forms.CharField(label=_("Lead unit"), max_length=32,
-                                help_text=_("Type a name or code; the catalogue's proposal is filled in."),
-                                widget=forms.TextInput(attrs={"list": "unit-options",
-                                                              "autocomplete": "off"}))
+    # Picked by name (the list offers names); a code is still taken.
+    lead_unit = limits.LimitedCharField(
+        label=_("Lead unit"), max_length=140,
+        help_text=_("Type a name or code; the catalogue's proposal is filled in."),
+        widget=forms.TextInput(attrs={"list": "unit-options", "autocomplete": "off"}))
     co_units = forms.MultipleChoiceField(label=_("Co-units"), required=False,
                                          widget=forms.SelectMultiple(attrs={"size": 6}))
     reason = _area(_("Reason"), required=False, rows=2,
@@ -74,6 +75,11 @@ class DispatchForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["co_units"].choices = unit_choices()
+
+    def clean_lead_unit(self):
+        from qinqing.intake.queries import resolve_unit
+
+        return resolve_unit(self.cleaned_data["lead_unit"])
 
 
 class RedispatchForm(DispatchForm):

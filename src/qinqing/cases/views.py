@@ -21,6 +21,7 @@ from qinqing.cases.forms import ACTION_FORMS, UnmaskForm
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.transitions import TABLE, available_moves
 from qinqing.org.models import Role, Unit, UnitKind
+from qinqing.web.templatetags.workbench import event_unit_codes
 
 
 def _roles(*roles):
@@ -58,7 +59,7 @@ def _initial(case, move):
         if move == "redispatch" and case.lead_unit:
             return {}
         if proposal:
-            return {"lead_unit": proposal.lead_unit.code,
+            return {"lead_unit": proposal.lead_unit.name,
                     "co_units": [u.code for u in proposal.co_units.all()]}
     return {}
 
@@ -70,11 +71,15 @@ def _render_case(request, case, bound=None, status=200):
     error = None
     if bound and not any(a["open"] for a in actions):
         error = " ".join(str(e) for e in bound[1].non_field_errors()) or None
+    events = list(case.events.all())
     context = {
         "error": error,
         "case": case, "now": now,
         "clocks": sorted(case.clocks.all(), key=lambda c: (c.started_at, c.pk)),
-        "events": list(case.events.all()),
+        "events": events,
+        # The history names units, not their codes (one query for all of it).
+        "unit_names": dict(Unit.objects.filter(code__in=event_unit_codes(events))
+                           .values_list("code", "name")),
         "reporters": queries.masked_reporters(case, request.user),
         "actions": actions,
         "can_unmask": request.user.role in services.UNMASK_ROLES
@@ -82,7 +87,7 @@ def _render_case(request, case, bound=None, status=200):
         "proposal": queries.propose_assignment(case.category, case.region)
         if case.state in (State.RECEIVED, State.RETURNED) else None,
         "unit_options": Unit.objects.active().exclude(
-            kind__in=[UnitKind.WINDOW, UnitKind.SERVICE_HALL]).only("code", "name"),
+            kind__in=[UnitKind.WINDOW, UnitKind.SERVICE_HALL]).order_by("path").only("name"),
         "pending": case.change_requests.filter(decided_at__isnull=True).first(),
     }
     return render(request, "cases/case.html", context, status=status)

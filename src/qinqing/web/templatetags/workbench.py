@@ -132,13 +132,37 @@ def state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
 
 
-@register.inclusion_tag("web/event_details.html")
-def event_details(event):
-    """What an event changed, in words: routing, answers, satisfaction, deadlines."""
+def event_unit_codes(events) -> set[str]:
+    """The unit codes the events' data names (routing), to be read as names."""
+    codes: set[str] = set()
+    for event in events:
+        data = event.data or {}
+        for key in ("lead_unit", "from_unit"):
+            if isinstance(data.get(key), str):
+                codes.add(data[key])
+        codes.update(c for c in data.get("co_units") or [] if isinstance(c, str))
+    return codes
+
+
+@register.inclusion_tag("web/event_details.html", takes_context=True)
+def event_details(context, event):
+    """What an event changed, in words: routing (unit names, not codes), answers,
+    satisfaction, deadlines. The page gives `unit_names` (code → name, one query for the
+    whole history); without it a code is looked up here."""
     from qinqing.cases.models import Stage
     from qinqing.cases.models.case import Satisfaction
 
     data = event.data or {}
+    names = context.get("unit_names")
+    if names is None:
+        from qinqing.org.models import Unit
+
+        names = dict(Unit.objects.filter(code__in=event_unit_codes([event]))
+                     .values_list("code", "name"))
+
+    def unit(code):
+        return names.get(code, code) if code else code
+
     clocks = data.get("clocks") or {}
     started = [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values else c.get("stage"),
                 "due": _parse(c.get("due")), "provisional": c.get("provisional")}
@@ -147,7 +171,9 @@ def event_details(event):
                 "on_time": c.get("on_time")} for c in clocks.get("stopped", [])]
     satisfaction = data.get("satisfaction")
     return {
-        "lead_unit": data.get("lead_unit"), "co_units": data.get("co_units") or [],
+        "lead_unit": unit(data.get("lead_unit")),
+        "co_units": [unit(c) for c in data.get("co_units") or []],
+        "from_unit": unit(data.get("from_unit")) if event.action == "return" else None,
         "answer": data.get("answer") or data.get("told"),
         "satisfaction": Satisfaction(satisfaction).label if satisfaction in Satisfaction.values else "",
         "into": data.get("into"), "started": started, "stopped": stopped,
