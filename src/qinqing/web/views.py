@@ -14,3 +14,10 @@ def home(request):
     now = timezone.now()
     work = queues.workload(request.user, now)
     return render(request, "web/home.html", {"work": work, "now": now})
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (mostly a page opened long ago, or a sign-in
+    elsewhere since): in the product's look, saying that nothing was saved and what to do
+    (settings.CSRF_FAILURE_VIEW). The reason is for the log, not for the person."""
+    return render(request, "403_csrf.html", status=403)
