@@ -86,7 +86,8 @@ INSTALLED_APPS = [
     "qinqing.notifications",
     "qinqing.background",
     "django_tasks",
-    "django_tasks_db",
+    # django_tasks_db with a Chinese name in the admin (qinqing.background.apps).
+    "qinqing.background.apps.TaskResultsConfig",
     "qinqing.oversight",
     "qinqing.insights",
 ]
@@ -225,8 +226,21 @@ QINQING_TASK_MAX_CRASHES = 3
 # Finished job records are kept this many days, then pruned by the tick.
 QINQING_TASK_RESULT_DAYS = 7
 
-# Largest accepted case text and attachment.
-QINQING_MAX_CONTENT_CHARS = 5000
+# ---- Text limits and error pages (issue 14 §3). The one length setting; every other
+# limit on what a person types is a constant in qinqing/limits.py, which forms, API
+# schemas and services read. QINQING_CONTENT_MAX_CHARS bounds the long texts: what the caller says, an answer,
+# a unit's result, an inspection summary. Checked on the server, never by the browser's
+# maxlength (which cut pastes silently).
+try:
+    QINQING_CONTENT_MAX_CHARS = env_int("QINQING_CONTENT_MAX_CHARS", 5000, 200, 100_000)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# A refused form (CSRF) gets a page in the product's look that says nothing was saved
+# (the 400/403/404/500 pages are the templates of those names in qinqing/web).
+CSRF_FAILURE_VIEW = "qinqing.web.views.csrf_failure"
+# ---- end of text limits and error pages
+
+# Largest accepted attachment.
 QINQING_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 # Working time: the office periods of a working day (see qinqing.worktime).

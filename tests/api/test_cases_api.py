@@ -548,6 +548,23 @@ def test_track_with_the_query_code(api_client, new_case):
                           params={"code": code}).status_code == 200
 
 
+def test_track_accepts_the_code_as_displayed(api_client, new_case):
+    """The code is shown in groups of four ("ZRBG VV2R"): typed back with its space, a
+    dash, in lower case or with full-width characters, it still opens the case."""
+    case, code = new_case()
+    shown = f"{code[:4]} {code[4:]}"
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())
+    for given in (shown, f"{code[:4]}-{code[4:]}", shown.lower(), f" {code[:4]}  {code[4:]} ",
+                  full_width):
+        response = api_client.get(f"/track/{case.number}", as_=None, params={"code": given})
+        assert response.status_code == 200, (given, response.content)
+    assert api_client.get(f"/track/{case.number.lower()} ", as_=None,
+                          params={"code": shown}).status_code == 200
+    # Separators are ignored, nothing else: a different code is still refused.
+    _error(api_client.get(f"/track/{case.number}", as_=None,
+                          params={"code": f"{code[:4]} {code[4:7]}"}), 404, "not_found")
+
+
 def test_track_wrong_code_and_unknown_number_look_alike(api_client, new_case):
     case, code = new_case()
     wrong = _error(api_client.get(f"/track/{case.number}", as_=None,
@@ -580,3 +597,32 @@ def test_openapi_document(api_client, demo_org):
         assert "422" in paths[path][method]["responses"], (path, method)
     schemes = doc["components"]["securitySchemes"].values()
     assert any(s.get("scheme") == "bearer" for s in schemes), schemes
+
+
+def test_a_long_text_is_refused_naming_the_field(api_client, new_case, settings):
+    """The API refuses a text over the limit with 422 naming the field, and never cuts it:
+    the same limit (QINQING_CONTENT_MAX_CHARS) as the form's."""
+    from qinqing.cases.models import Case
+
+    before = Case.objects.count()
+    body = _error(api_client.post("/cases", {**CONSULTATION, "content": "长" * 20_000}),
+                  422, "invalid")
+    assert list(body["fields"]) == ["content"]
+    assert "5000" in body["fields"]["content"]
+    # The service reads the setting at run time: a lower limit is enforced at once.
+    settings.QINQING_CONTENT_MAX_CHARS = 300
+    body = _error(api_client.post("/cases", {**CONSULTATION, "content": "长" * 301}),
+                  422, "invalid")
+    assert list(body["fields"]) == ["content"] and "300" in body["fields"]["content"]
+    assert Case.objects.count() == before
+
+
+def test_a_long_enterprise_name_is_refused_not_cut(users):
+    """The service cut the enterprise's name at 120 characters (a cut name may be another
+    enterprise's); it refuses it now, naming the field."""
+    from qinqing.cases import services
+    from qinqing.cases.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        services.create_case(users["intake"], {**CONSULTATION, "enterprise_name": "企" * 121})
+    assert list(caught.value.fields) == ["enterprise_name"]

@@ -238,3 +238,33 @@ def test_merge_button_of_the_result_page_merges_the_new_case(agent, register, de
     case = Case.objects.get(number=number)
     assert case.state == "closed" and case.outcome == "merged"
     assert case.merged_into_id == earlier.pk
+
+
+def test_a_long_text_is_refused_with_a_message_and_kept_not_cut(agent, demo_org, settings):
+    """A 20,000-character paste was cut to 5,000 by the browser's maxlength and saved
+    without a word. The limit is now checked by the server (one setting), which keeps the
+    whole text in the box and says, in Chinese, how long it is and what the limit is."""
+    from qinqing.cases.models import Case
+
+    html = agent.get(URL).content.decode()
+    box = re.search(r'<textarea[^>]*name="content"[^>]*>', html).group(0)
+    assert "maxlength" not in box
+    assert f'data-max-chars="{settings.QINQING_CONTENT_MAX_CHARS}"' in box
+    assert "web/counter.js" in html  # the live counter
+    assert not re.search(r"<(?:input|textarea)[^>]*maxlength", html)
+
+    pasted = "企业反映审批超时。" * 2223  # 20,007 characters
+    before = Case.objects.count()
+    response = agent.post(URL, form_data(content=pasted))
+    assert response.status_code == 422
+    assert Case.objects.count() == before
+    page = response.content.decode()
+    message = re.search(r'id="id_content_error"[^>]*>([^<]+)<', page).group(1)
+    assert "5000" in message and str(len(pasted)) in message and "保留" in message
+    assert pasted in page  # the text stays in the box, whole
+
+    # The limit is the setting's: raised, the same text is saved whole.
+    settings.QINQING_CONTENT_MAX_CHARS = 30_000
+    response = agent.post(URL, form_data(content=pasted, idempotency_key="long-1"))
+    assert response.status_code == 201, response.content.decode()[:2000]
+    assert Case.objects.get(number=saved_number(response)).content == pasted

@@ -8,6 +8,12 @@ from qinqing.cases.models import (
     ApiToken, AssignmentRule, Case, CaseEvent, Category, TimeLimitPolicy,
 )
 from qinqing.cases.services import revoke_tokens
+from qinqing.worktime.words import limit_words
+
+
+def _field(name):
+    return TimeLimitPolicy._meta.get_field(name).verbose_name
+
 
 
 @admin.register(Category)
@@ -20,10 +26,31 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(TimeLimitPolicy)
 class TimeLimitPolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "urgency", "dispatch_limit", "sign_limit", "resolve_limit",
-                    "review_limit", "callback_limit", "warning_percent", "max_extensions",
-                    "max_suspensions", "is_active")
+    # Limits in words ("3 个工作日"), not their codes ("3d"); the form still takes codes.
+    list_display = ("name", "kind", "urgency", "dispatch", "sign", "resolve", "review",
+                    "callback", "warning_percent", "max_extensions", "max_suspensions",
+                    "is_active")
     list_filter = ("is_active", "kind", "urgency")
+
+    @admin.display(description=_field("dispatch_limit"), ordering="dispatch_limit")
+    def dispatch(self, obj):
+        return limit_words(obj.dispatch_limit)
+
+    @admin.display(description=_field("sign_limit"), ordering="sign_limit")
+    def sign(self, obj):
+        return limit_words(obj.sign_limit)
+
+    @admin.display(description=_field("resolve_limit"), ordering="resolve_limit")
+    def resolve(self, obj):
+        return limit_words(obj.resolve_limit)
+
+    @admin.display(description=_field("review_limit"), ordering="review_limit")
+    def review(self, obj):
+        return limit_words(obj.review_limit)
+
+    @admin.display(description=_field("callback_limit"), ordering="callback_limit")
+    def callback(self, obj):
+        return limit_words(obj.callback_limit)
 
 
 @admin.register(AssignmentRule)
@@ -58,8 +85,27 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    list_display = ("case", "seq", "action", "actor", "from_state", "to_state", "at")
+    # The history's words (web/templatetags/workbench.py), not the stored codes.
+    list_display = ("case", "seq", "action_label", "actor", "from_label", "to_label", "at")
     list_select_related = ("case", "actor")
+
+    @admin.display(description=_("Action"), ordering="action")
+    def action_label(self, obj):
+        from qinqing.web.templatetags.workbench import event_label
+
+        return event_label(obj)
+
+    @admin.display(description=_("From"), ordering="from_state")
+    def from_label(self, obj):
+        from qinqing.web.templatetags.workbench import state_label
+
+        return state_label(obj.from_state) if obj.from_state else "—"
+
+    @admin.display(description=_("To"), ordering="to_state")
+    def to_label(self, obj):
+        from qinqing.web.templatetags.workbench import state_label
+
+        return state_label(obj.to_state) if obj.to_state else "—"
     search_fields = ("case__number",)
     show_full_result_count = False
 

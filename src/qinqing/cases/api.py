@@ -12,6 +12,7 @@ from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from qinqing import limits
 from qinqing.cases import queries, services
 from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import InvalidInput, NotFound, RateLimited
@@ -54,7 +55,10 @@ class ListParams(RefuseControlChars, Schema):
     overdue: bool | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
-    text: str | None = Field(None, max_length=100)
+    text: str | None = Field(None, max_length=limits.SEARCH, description=(
+        "in the title, the content, the enterprise concerned or the case number (any part)"))
+    phone: str | None = Field(None, max_length=limits.PHONE, description=(
+        "the caller's phone: cases filed from it (for roles that may see reporters)"))
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(queries.PAGE_SIZE, ge=1, le=queries.MAX_PAGE_SIZE)
 
@@ -78,7 +82,7 @@ def list_cases(request: HttpRequest, params: Query[ListParams]):
         state=params.state or None, kind=params.kind, channel=params.channel, unit=params.unit,
         region=params.region, category=params.category, warning=params.warning,
         overdue=params.overdue, received_from=moments["received_from"],
-        received_to=moments["received_to"], text=params.text)
+        received_to=moments["received_to"], text=params.text, phone=params.phone)
     try:
         rows, cursor = queries.case_page(queries.filtered_cases(request.auth, filters),
                                          params.cursor, params.limit)
@@ -185,7 +189,7 @@ def download(request: HttpRequest, number: str, attachment_id: int):
                    auth=None,
                    summary="Follow a case with its query code (no login; wrong tries are "
                            "limited per client address)")
-def track(request: HttpRequest, number: str, code: str = Query(..., max_length=20)):
+def track(request: HttpRequest, number: str, code: str = Query(..., max_length=40)):
     # A query code is short; without a limit it could be guessed. Wrong tries are counted
     # per client address (settings: QINQING_TRACK_LIMIT per QINQING_TRACK_WINDOW), and past
     # the limit even a right code waits, so the 429 tells a guesser nothing.

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -71,11 +72,19 @@ def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
+def normalise_query_code(raw: str) -> str:
+    """A query code as typed back: the code is shown in groups ("ZRBG VV2R"), read out over
+    the phone and copied from SMS, so spaces, dashes and other separators, letter case
+    and full-width characters (a Chinese input method) are not part of it."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(ch for ch in text if ch.isascii() and ch.isalnum()).upper()
+
+
 def query_code_hash(case_id: int, code: str) -> str:
     """The keyed hash that checks a query code. It covers the case's id, so a code opens
     only the case it was given for (the id, unlike the number, is known before the
     intake's single statement takes the number: cases/services.py)."""
-    return keyed_hash(f"query-case:{case_id}:{code.strip().upper()}")
+    return keyed_hash(f"query-case:{case_id}:{normalise_query_code(code)}")
 
 
 def mask_phone(phone: str) -> str:

@@ -11,15 +11,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from qinqing import limits
 from qinqing.cases.models.case import Satisfaction
 from qinqing.org.models import Unit, UnitKind
 from qinqing.text import TextForm
 
-TEXT = 2000
-
-
-def _area(label, required=True, max_length=TEXT, rows=3, help_text=""):
-    return forms.CharField(label=label, required=required, max_length=max_length,
+def _area(label, required=True, max_length=limits.NOTE, rows=3, help_text=""):
+    return limits.LimitedCharField(label=label, required=required, max_length=max_length,
                            help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}))
 
 
@@ -59,16 +57,17 @@ def unit_choices():
     for unit in units:
         top = unit if unit.kind in (UnitKind.COUNTY, UnitKind.CITY_GOVERNMENT) else unit.parent
         label = top.short_name or top.name if top else ""
-        groups.setdefault(label, []).append((unit.code, f"{unit.name}（{unit.code}）"))
+        groups.setdefault(label, []).append((unit.code, unit.name))
     return list(groups.items())
 
 
 class DispatchForm(ActionForm):
     submit_label = _("Dispatch")
-    lead_unit = forms.CharField(label=_("Lead unit"), max_length=32,
-                                help_text=_("Type a name or code; the catalogue's proposal is filled in."),
-                                widget=forms.TextInput(attrs={"list": "unit-options",
-                                                              "autocomplete": "off"}))
+    # Picked by name (the list offers names); a code is still taken.
+    lead_unit = limits.LimitedCharField(
+        label=_("Lead unit"), max_length=140,
+        help_text=_("Type a name or code; the catalogue's proposal is filled in."),
+        widget=forms.TextInput(attrs={"list": "unit-options", "autocomplete": "off"}))
     co_units = forms.MultipleChoiceField(label=_("Co-units"), required=False,
                                          widget=forms.SelectMultiple(attrs={"size": 6}))
     reason = _area(_("Reason"), required=False, rows=2,
@@ -77,6 +76,11 @@ class DispatchForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["co_units"].choices = unit_choices()
+
+    def clean_lead_unit(self):
+        from qinqing.intake.queries import resolve_unit
+
+        return resolve_unit(self.cleaned_data["lead_unit"])
 
 
 class RedispatchForm(DispatchForm):
@@ -87,7 +91,7 @@ class RedispatchForm(DispatchForm):
 
 class AnswerForm(ActionForm):
     submit_label = _("Answer and close")
-    answer = _area(_("Answer given to the caller"), max_length=5000, rows=4)
+    answer = _area(_("Answer given to the caller"), max_length=limits.content_chars, rows=4)
 
 
 class NotAcceptForm(ActionForm):
@@ -112,7 +116,7 @@ class ExtensionForm(ActionForm):
 
 class ReplyForm(ActionForm):
     submit_label = _("Reply")
-    answer = _area(_("Result of the handling"), max_length=5000, rows=5)
+    answer = _area(_("Result of the handling"), max_length=limits.content_chars, rows=5)
     evidence = forms.FileField(label=_("Evidence (optional)"), required=False, help_text=_(
         "PDF, JPEG or PNG image, text, Word (.docx) or Excel (.xlsx); at most %(mb)s MB.") % {
             "mb": settings.QINQING_MAX_ATTACHMENT_BYTES >> 20})
@@ -146,7 +150,8 @@ class CallbackForm(ActionForm):
 
 
 class UnmaskForm(TextForm):
-    reason = forms.CharField(label=_("Why you need the number"), max_length=200,
+    reason = limits.LimitedCharField(label=_("Why you need the number"),
+                                     max_length=limits.UNMASK_REASON,
                              initial=_("Callback"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
@@ -114,6 +115,41 @@ class CaseFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
     text: str | None = None
+    phone: str | None = None
+
+
+def _search_text(text: str) -> str:
+    # As typed from a Chinese input method: full-width digits and letters are the same.
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _text_filter(text: str) -> Q:
+    """Free text finds the title, the content, the enterprise the matter is about (a plain
+    column) and any part of the case number ("000123", "2026-000123"). The reporter's own
+    enterprise is encrypted like their name, so it cannot be searched by its text."""
+    text = _search_text(text)
+    return (Q(title__icontains=text) | Q(content__icontains=text)
+            | Q(enterprise_name__icontains=text) | Q(number__icontains=text.upper()))
+
+
+def may_search_by_phone(user: User) -> bool:
+    return user.is_superuser or user.role in REPORTER_ROLES | {Role.HANDLER, Role.UNIT_LEADER}
+
+
+def _phone_filter(user: User, qs: QuerySet[Case], phone: str) -> QuerySet[Case]:
+    """Cases filed from a phone number, found through its keyed hash (nothing decrypted),
+    and only by those who may see the reporters of what they find: finding a case by its
+    reporter's number tells who filed it. A report of misconduct is found this way only
+    by the roles that may see its reporter (the rule of can_view_reporter, as a filter)."""
+    from qinqing.cases.models import Reporter
+
+    index = confidential.phone_index(_search_text(phone))
+    if not index or not may_search_by_phone(user):
+        return qs.none()
+    qs = qs.filter(Exists(Reporter.objects.filter(case_id=OuterRef("pk"), phone_index=index)))
+    if not user.is_superuser and user.role not in REPORTER_ROLES - {Role.ADMINISTRATOR}:
+        qs = qs.exclude(kind=Kind.REPORT)
+    return qs
 
 
 def filtered_cases(user: User, f: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
@@ -135,9 +171,10 @@ def filtered_cases(user: User, f: CaseFilters, now: datetime | None = None) -> Q
         qs = qs.filter(received_at__gte=f.received_from)
     if f.received_to:
         qs = qs.filter(received_at__lt=f.received_to)
-    if f.text:
-        qs = qs.filter(Q(title__icontains=f.text) | Q(content__icontains=f.text)
-                       | Q(number=f.text.strip().upper()))
+    if f.text and _search_text(f.text):
+        qs = qs.filter(_text_filter(f.text))
+    if f.phone:
+        qs = _phone_filter(user, qs, f.phone)
     open_clocks = StageClock.objects.filter(case_id=OuterRef("pk"), done_at__isnull=True,
                                             paused_at__isnull=True)
     if f.overdue is not None:
@@ -220,10 +257,11 @@ def public_status(number: str, query_code: str) -> Case | None:
     """A case for the person holding its query code; None for any mismatch."""
     import hmac
 
-    case = Case.objects.filter(number=(number or "").strip().upper()).first()
+    number = unicodedata.normalize("NFKC", number or "").strip().upper()
+    case = Case.objects.filter(number=number).first()
     # The hash is computed for an unknown number too, so both misses take the same time.
     expected = confidential.query_code_hash(case.pk if case else 0, query_code or "")
-    if case is None or not query_code:
+    if case is None or not confidential.normalise_query_code(query_code):
         return None
     return case if hmac.compare_digest(expected, case.query_code_hash) else None
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from qinqing import limits
 from qinqing.cases.models import Channel, Kind, State, Urgency
 from qinqing.cases.models.case import Satisfaction
 from qinqing.text import RefuseControlChars
@@ -22,11 +23,11 @@ class Strict(RefuseControlChars):
 
 
 class ReporterIn(Strict):
-    name: str = Field("", max_length=60)
-    phone: str = Field("", max_length=30)
-    id_number: str = Field("", max_length=18)
-    contact: str = Field("", max_length=200)
-    enterprise: str = Field("", max_length=120)
+    name: str = Field("", max_length=limits.PERSON_NAME)
+    phone: str = Field("", max_length=limits.PHONE)
+    id_number: str = Field("", max_length=limits.ID_NUMBER)
+    contact: str = Field("", max_length=limits.CONTACT)
+    enterprise: str = Field("", max_length=limits.ENTERPRISE)
 
 
 class CaseIn(Strict):
@@ -34,9 +35,10 @@ class CaseIn(Strict):
     channel: Channel
     category: str = Field(max_length=32, description="category code, e.g. SPFW-01")
     urgency: Urgency = Urgency.NORMAL
-    title: str = Field("", max_length=120)
-    content: str = Field(min_length=1, max_length=5000)
-    enterprise_name: str = Field("", max_length=120)
+    title: str = Field("", max_length=limits.TITLE)
+    # The service checks the setting again at run time (a test may change it).
+    content: str = Field(min_length=1, max_length=limits.content_chars())
+    enterprise_name: str = Field("", max_length=limits.ENTERPRISE)
     subject_unit: str | None = Field(None, max_length=32, description="unit code complained about")
     region: str | None = Field(None, max_length=32, description="unit code of the region")
     anonymous: bool = False
@@ -138,10 +140,10 @@ class CaseDetail(Schema):
 
 
 class ActionIn(Strict):
-    reason: str = Field("", max_length=2000)
-    answer: str = Field("", max_length=5000)
-    told: str = Field("", max_length=2000)
-    note: str = Field("", max_length=2000)
+    reason: str = Field("", max_length=limits.NOTE)
+    answer: str = Field("", max_length=limits.content_chars())
+    told: str = Field("", max_length=limits.NOTE)
+    note: str = Field("", max_length=limits.NOTE)
     into: str = Field("", max_length=20, description="merge: the case number to merge into")
     lead_unit: str = Field("", max_length=32)
     co_units: list[str] = Field(default_factory=list, max_length=20)
@@ -153,7 +155,7 @@ class ActionIn(Strict):
 
 
 class UnmaskIn(Strict):
-    reason: str = Field(min_length=2, max_length=500)
+    reason: str = Field(min_length=2, max_length=limits.UNMASK_REASON)
 
 
 class UnmaskedReporter(Schema):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qinqing import limits
 from qinqing.cases import confidential, deadlines, rowwrite, uploads
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import (
@@ -242,11 +243,14 @@ def _clean_intake(actor: User | None, data: dict) -> dict:
     content = (data.get("content") or "").strip()
     if not content:
         errors["content"] = _("Describe the matter.")
-    elif len(content) > settings.QINQING_MAX_CONTENT_CHARS:
-        errors["content"] = _("At most %(n)s characters.") % {"n": settings.QINQING_MAX_CONTENT_CHARS}
-    if len(title) > 120:
-        errors["title"] = _("At most %(n)s characters.") % {"n": 120}
-    enterprise_name = (data.get("enterprise_name") or "").strip()[:120]
+    elif len(content) > limits.content_chars():
+        errors["content"] = limits.too_long(limits.content_chars())
+    if len(title) > limits.TITLE:
+        errors["title"] = limits.too_long(limits.TITLE)
+    # Refused when too long, not cut: a cut name may name another enterprise.
+    enterprise_name = (data.get("enterprise_name") or "").strip()
+    if len(enterprise_name) > limits.ENTERPRISE:
+        errors["enterprise_name"] = limits.too_long(limits.ENTERPRISE)
     subject_unit = _unit(data.get("subject_unit"), "subject_unit", errors)
     region = _unit(data.get("region"), "region", errors)
     if region is not None and region.kind not in REGION_KINDS:
@@ -277,9 +281,10 @@ def _reporter_input(data: dict, errors: dict) -> tuple[dict, bool]:
         errors["reporter.phone"] = _("Enter a phone number of 7 to 15 digits.")
     if reporter["id_number"] and not _valid_id_number(reporter["id_number"]):
         errors["reporter.id_number"] = _("Enter an 18-character resident ID number.")
-    for key, limit in (("name", 60), ("contact", 200), ("enterprise", 120)):
+    for key, limit in (("name", limits.PERSON_NAME), ("contact", limits.CONTACT),
+                       ("enterprise", limits.ENTERPRISE)):
         if len(reporter[key]) > limit:
-            errors[f"reporter.{key}"] = _("At most %(n)s characters.") % {"n": limit}
+            errors[f"reporter.{key}"] = limits.too_long(limit)
     if not any(reporter.values()):
         return {}, True
     return reporter, False
@@ -412,11 +417,10 @@ def _run_clocks(case: Case, move: Move, now: datetime) -> dict:
     return result
 
 
-def _text(payload, key, limit=2000) -> str:
+def _text(payload, key, limit=limits.NOTE) -> str:
     value = str(payload.get(key) or "").strip()
     if len(value) > limit:
-        raise InvalidInput(_("Some fields need correcting."),
-                           fields={key: _("At most %(n)s characters.") % {"n": limit}})
+        raise InvalidInput(_("Some fields need correcting."), fields={key: limits.too_long(limit)})
     return value
 
 
@@ -445,7 +449,7 @@ def _answer(case, actor, payload, now):
     if case.kind != Kind.CONSULTATION:
         raise NotAllowedInState(_("Only a consultation can be answered directly."),
                                 code="not_a_consultation")
-    case.answer = _text(payload, "answer", 5000)
+    case.answer = _text(payload, "answer", limits.content_chars())
     case.outcome = Outcome.DIRECT_ANSWER
     # The text goes into the event too, so the ledger protects what the caller was told.
     return {"answer": case.answer}, ""
@@ -599,7 +603,7 @@ def _resume(case, actor, payload, now):
 def _reply(case, actor, payload, now):
     if case.is_suspended:
         raise NotAllowedInState(_("Resume the case before replying."), code="suspended")
-    case.answer = _text(payload, "answer", 5000)
+    case.answer = _text(payload, "answer", limits.content_chars())
     # A request still waiting when the unit replies has lost its object: it lapses, so it
     # cannot be approved later against a reopened case.
     lapsed = list(ChangeRequest.objects.filter(case=case, decided_at__isnull=True)

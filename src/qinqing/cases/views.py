@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinqing import limits
 from qinqing.cases import queries, queues, services
 from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import CaseError, InvalidInput, NotFound
@@ -22,6 +23,7 @@ from qinqing.cases.forms import ACTION_FORMS, UnmaskForm
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.transitions import TABLE, available_moves
 from qinqing.org.models import Role, Unit, UnitKind
+from qinqing.web.templatetags.workbench import event_unit_codes
 
 
 def _roles(*roles):
@@ -59,7 +61,7 @@ def _initial(case, move):
         if move == "redispatch" and case.lead_unit:
             return {}
         if proposal:
-            return {"lead_unit": proposal.lead_unit.code,
+            return {"lead_unit": proposal.lead_unit.name,
                     "co_units": [u.code for u in proposal.co_units.all()]}
     return {}
 
@@ -71,11 +73,15 @@ def _render_case(request, case, bound=None, status=200):
     error = None
     if bound and not any(a["open"] for a in actions):
         error = " ".join(str(e) for e in bound[1].non_field_errors()) or None
+    events = list(case.events.all())
     context = {
         "error": error,
         "case": case, "now": now,
         "clocks": sorted(case.clocks.all(), key=lambda c: (c.started_at, c.pk)),
-        "events": list(case.events.all()),
+        "events": events,
+        # The history names units, not their codes (one query for all of it).
+        "unit_names": dict(Unit.objects.filter(code__in=event_unit_codes(events))
+                           .values_list("code", "name")),
         "reporters": queries.masked_reporters(case, request.user),
         "actions": actions,
         "can_unmask": request.user.role in services.UNMASK_ROLES
@@ -83,7 +89,7 @@ def _render_case(request, case, bound=None, status=200):
         "proposal": queries.propose_assignment(case.category, case.region)
         if case.state in (State.RECEIVED, State.RETURNED) else None,
         "unit_options": Unit.objects.active().exclude(
-            kind__in=[UnitKind.WINDOW, UnitKind.SERVICE_HALL]).only("code", "name"),
+            kind__in=[UnitKind.WINDOW, UnitKind.SERVICE_HALL]).order_by("path").only("name"),
         "pending": case.change_requests.filter(decided_at__isnull=True).first(),
         # Returned by the unit or reopened after a dissatisfied callback: why and when.
         "came_back": queues.came_back([case])[0].came_back,
@@ -207,14 +213,25 @@ def callbacks(request):
 
 @login_required
 def search(request):
-    """Find cases: the same filters and keyset pages as GET /api/v1/cases."""
+    """Find cases: the same filters and keyset pages as GET /api/v1/cases. Text finds the
+    title, content, enterprise concerned and any part of the number; the phone finds a
+    caller's cases by its keyed hash (for roles that may see reporters)."""
     params = request.GET
     state = params.get("state", "")
+    choices = _search_choices(request.user)
     filters = queries.CaseFilters(
         state=[state] if state in State.values else None,
         kind=params.get("kind") if params.get("kind") in Kind.values else None,
         channel=params.get("channel") if params.get("channel") in Channel.values else None,
-        text=(params.get("q") or "").strip()[:100] or None,
+        region=_pick(params.get("region"), choices["regions"]),
+        unit=_pick(params.get("unit"), [c for _g, group in choices["units"] for c in group]),
+        category=_pick(params.get("category"),
+                       [c for _g, group in choices["categories"] for c in group]),
+        received_from=_day_start(params.get("from")),
+        received_to=_day_start(params.get("to"), next_day=True),
+        text=(params.get("q") or "").strip()[:limits.SEARCH] or None,
+        phone=(params.get("phone") or "").strip()[:limits.PHONE] or None
+        if choices["phone"] else None,
         overdue=True if params.get("overdue") == "1" else None)
     try:
         rows, cursor = queries.case_page(queries.filtered_cases(request.user, filters),
@@ -226,4 +243,43 @@ def search(request):
     return render(request, "cases/search.html", {
         "cases": rows, "cursor": cursor, "now": timezone.now(), "params": params,
         "query": query.urlencode(), "states": State.choices, "kinds": Kind.choices,
-        "channels": Channel.choices})
+        "channels": Channel.choices, **choices})
+
+
+def _search_choices(user) -> dict:
+    """The search page's pickers: names shown, codes sent (a fixed number of queries)."""
+    from django.db.models import F
+
+    from qinqing.cases.forms import unit_choices
+    from qinqing.cases.models import Category
+    from qinqing.intake.queries import region_choices
+
+    categories: dict[str, list] = {}
+    for code, name, parent in (Category.objects.filter(is_active=True)
+                               .order_by(F("parent__sort_order").asc(nulls_first=True),
+                                         "parent__code", "sort_order", "code")
+                               .values_list("code", "name", "parent__name")):
+        # A top category stands for itself and all below it (CaseFilters.category).
+        categories.setdefault(parent or name, []).append(
+            (code, name if parent else _("%(name)s (all)") % {"name": name}))
+    return {"regions": region_choices(), "units": unit_choices(),
+            "categories": list(categories.items()),
+            "phone": queries.may_search_by_phone(user)}
+
+
+def _pick(value, choices) -> str | None:
+    return value if value and value in {code for code, _label in choices} else None
+
+
+def _day_start(value, next_day=False):
+    """A date from the page (YYYY-MM-DD) as the start of that day in the office's time
+    zone; `to` is inclusive, so its next day's start."""
+    from datetime import date, datetime, time, timedelta
+
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    if next_day:
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -11,9 +11,9 @@ sees it where they typed.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from qinqing import limits
 from qinqing.cases import confidential
 from qinqing.cases.models import Kind
 from qinqing.cases.models.case import Channel, Urgency
@@ -26,8 +26,8 @@ SERVICE_FIELDS = {"reporter.phone": "phone", "reporter.name": "name",
                   "reporter.enterprise": "reporter_enterprise"}
 
 
-def _text(label, *, required=False, max_length=120, help_text="", **attrs):
-    return forms.CharField(label=label, required=required, max_length=max_length,
+def _text(label, *, required=False, max_length=limits.TITLE, help_text="", **attrs):
+    return limits.LimitedCharField(label=label, required=required, max_length=max_length,
                            help_text=help_text, widget=forms.TextInput(attrs=attrs))
 
 
@@ -42,36 +42,36 @@ def _picker(list_id: str, options_id: str):
 
 class IntakeForm(TextForm):
     # The caller (kept encrypted; shown masked everywhere after this form).
-    phone = _text(_("Caller's phone"), max_length=30, type="tel", autofocus=True,
+    phone = _text(_("Caller's phone"), max_length=limits.PHONE, type="tel", autofocus=True,
                   inputmode="tel", autocomplete="off",
                   help_text=_("Earlier cases from this number appear alongside."))
-    name = _text(_("Caller's name"), max_length=60, autocomplete="off")
+    name = _text(_("Caller's name"), max_length=limits.PERSON_NAME, autocomplete="off")
     reporter_enterprise = _text(_("Caller's enterprise"), autocomplete="off",
                                 help_text=_("Confidential, like the name and phone."))
     anonymous = forms.BooleanField(label=_("The caller wants to stay anonymous"), required=False,
                                    help_text=_("Nothing about the caller is kept; they follow "
                                                "the case with the query code."))
-    id_number = _text(_("Resident ID number"), max_length=18, autocomplete="off")
-    contact = _text(_("Other contact (address, e-mail)"), max_length=200, autocomplete="off")
+    id_number = _text(_("Resident ID number"), max_length=limits.ID_NUMBER, autocomplete="off")
+    contact = _text(_("Other contact (address, e-mail)"), max_length=limits.CONTACT, autocomplete="off")
 
     # The matter.
-    kind = forms.CharField(
+    kind = limits.LimitedCharField(
         label=_("Kind of matter"), max_length=60,
         error_messages={"required": _("Choose a kind from the list.")},
         help_text=_("Type to search, e.g. zx for 咨询; ↑↓ to choose, Enter to take."),
         widget=_picker("kind-list", "kind-options"))
-    category = forms.CharField(
+    category = limits.LimitedCharField(
         label=_("Category"), max_length=120,
         error_messages={"required": _("Choose a category from the catalogue.")},
         help_text=_("Type a name, its pinyin initials (spfw = 审批服务) or a code."),
         widget=_picker("category-list", "category-options"))
     urgent = forms.BooleanField(label=_("Urgent"), required=False)
-    content = forms.CharField(
-        label=_("What the caller says"), max_length=settings.QINQING_MAX_CONTENT_CHARS,
+    content = limits.LimitedCharField(
+        label=_("What the caller says"), max_length=limits.content_chars,
         error_messages={"required": _("Describe the matter.")},
         widget=forms.Textarea(attrs={"rows": 5}))
-    answer = forms.CharField(
-        label=_("Answer given now"), required=False, max_length=5000,
+    answer = limits.LimitedCharField(
+        label=_("Answer given now"), required=False, max_length=limits.content_chars,
         help_text=_("Consultations only: the case is registered and closed as answered directly."),
         widget=forms.Textarea(attrs={"rows": 3}))
     title = _text(_("Title"), help_text=_("Optional: the start of the text is used otherwise."))

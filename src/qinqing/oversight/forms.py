@@ -13,6 +13,7 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qinqing import limits
 from qinqing.cases.models import Category, Kind
 from qinqing.org.models import REGION_KINDS, Unit, UnitKind
 from qinqing.oversight.models import ProblemType, SanctionType
@@ -22,8 +23,8 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SEVERAL = _("Hold Ctrl (⌘ on a Mac) to choose several.")
 
 
-def _area(label, *, required=True, max_length=2000, rows=3, help_text=""):
-    return forms.CharField(label=label, required=required, max_length=max_length,
+def _area(label, *, required=True, max_length=limits.NOTE, rows=3, help_text=""):
+    return limits.LimitedCharField(label=label, required=required, max_length=max_length,
                            help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}))
 
 
@@ -235,7 +236,7 @@ class InspectionForm(KeyedForm):
     units = forms.MultipleChoiceField(label=_("Units visited"), help_text=SEVERAL,
                                       widget=forms.SelectMultiple(attrs={"size": 8}))
     undercover = forms.BooleanField(label=_("Undercover visit (明察暗访)"), required=False)
-    summary = _area(_("Inspection summary"), max_length=5000, rows=4)
+    summary = _area(_("Inspection summary"), max_length=limits.content_chars, rows=4)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

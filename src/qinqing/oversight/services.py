@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qinqing import limits
 from qinqing.cases import confidential
 from qinqing.cases import services as case_services
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
@@ -518,7 +519,7 @@ def record_inspection(actor: User, data: dict, *, now: datetime | None = None,
     errors: dict[str, str] = {}
     held_on = _date(data, "held_on", errors, today=_today(now))
     team = _text(data, "team", 200, errors, required=True)
-    summary = _text(data, "summary", 5000, errors, required=True)
+    summary = _text(data, "summary", limits.content_chars(), errors, required=True)
     units = _units(data.get("units"), errors, "units")
     rows = data.get("problems") or []
     if not isinstance(rows, list) or len(rows) > MAX_ROWS:

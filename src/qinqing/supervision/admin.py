@@ -78,9 +78,15 @@ class EscalationStepAdmin(ReadOnlyAdmin):
 
 @admin.register(ReminderLetter)
 class ReminderLetterAdmin(ReadOnlyAdmin):
-    list_display = ("number", "case", "unit", "stage", "days_overdue", "issued_at")
+    list_display = ("number", "case", "unit", "stage_label", "days_overdue", "issued_at")
     list_select_related = ("case", "unit")
     search_fields = ("number", "case__number")
+
+    @admin.display(description=_("Stage"), ordering="stage")
+    def stage_label(self, obj):
+        from qinqing.cases.models import Stage
+
+        return Stage(obj.stage).label if obj.stage in Stage.values else obj.stage
 
 
 @admin.register(Listing)

@@ -26,3 +26,10 @@ def locked_out(request, original_response=None, credentials=None):
         "minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (mostly a page opened long ago, or a sign-in
+    elsewhere since): in the product's look, saying that nothing was saved and what to do
+    (settings.CSRF_FAILURE_VIEW). The reason is for the log, not for the person."""
+    return render(request, "403_csrf.html", status=403)

@@ -1,4 +1,9 @@
-"""Template helpers shared by the workbench pages: deadline badges and durations."""
+"""Template helpers shared by the workbench pages: deadline badges and durations.
+
+Every time left, lateness or margin is said in working time (qinqing.worktime.words),
+the same words on every page; a finished stage says when it was done and by how much it
+beat or missed its limit, not its deadline alone (which read as the moment it was done).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qinqing.cases.queries import clock_status
+from qinqing.worktime import words
+from qinqing.worktime.queries import current_calendar
 
 register = template.Library()
 
@@ -20,30 +27,52 @@ STATUS_LABELS = {
 }
 
 
-def _span(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(d)sd %(h)sh") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)sh %(m)smin") % {"h": hours, "m": mins}
-    return _("%(m)smin") % {"m": mins}
+def _unit(clock) -> str:
+    return (clock.limit or "d")[-1:].lower()
+
+
+def clock_distance(clock, now: datetime, calendar=None) -> str:
+    """How far the stage is from its deadline, in working time: left, late, or for a
+    finished stage how much earlier or later than its deadline it was done."""
+    calendar = calendar or current_calendar()
+    status, unit = clock_status(clock, now), _unit(clock)
+    if status in ("running", "warning"):
+        return _("left: %(span)s") % {"span": words.working_span(calendar, now, clock.due_at,
+                                                                   unit)}
+    if status == "overdue":
+        return words.lateness(calendar, clock.due_at, now, unit)
+    if status == "on_time":
+        return _("%(span)s early") % {"span": words.working_span(
+            calendar, clock.done_at, clock.due_at, unit)}
+    if status == "late":
+        return words.lateness(calendar, clock.due_at, clock.done_at, unit)
+    return ""
 
 
 @register.inclusion_tag("web/clock_badge.html")
 def clock_badge(clock, now: datetime | None = None, show_stage: bool = True):
-    """A stage's deadline against now: the status word, the deadline and how far off it is."""
+    """A stage's deadline against now: the status word, the deadline and how far off it
+    is; for a finished stage, when it was done and its margin against the deadline."""
     now = now or timezone.now()
     status = clock_status(clock, now)
-    if status in ("running", "warning"):
-        distance = _("%(span)s left") % {"span": _span((clock.due_at - now).total_seconds())}
-    elif status == "overdue":
-        distance = _("%(span)s late") % {"span": _span((now - clock.due_at).total_seconds())}
-    else:
-        distance = ""
     return {"clock": clock, "status": status, "label": STATUS_LABELS[status],
-            "distance": distance, "show_stage": show_stage}
+            "distance": clock_distance(clock, now), "show_stage": show_stage}
+
+
+@register.simple_tag
+def lateness(clock, now: datetime | None = None) -> str:
+    """"超期 3 个工作日" for a stage past its deadline (done or not); "" otherwise."""
+    now = now or timezone.now()
+    end = clock.done_at or now
+    if end <= clock.due_at:
+        return ""
+    return words.lateness(current_calendar(), clock.due_at, end, _unit(clock))
+
+
+@register.filter
+def limit_words(limit: str) -> str:
+    """"3d" → "3 个工作日"."""
+    return words.limit_words(limit)
 
 
 @register.filter
@@ -106,13 +135,37 @@ def state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
 
 
-@register.inclusion_tag("web/event_details.html")
-def event_details(event):
-    """What an event changed, in words: routing, answers, satisfaction, deadlines."""
+def event_unit_codes(events) -> set[str]:
+    """The unit codes the events' data names (routing), to be read as names."""
+    codes: set[str] = set()
+    for event in events:
+        data = event.data or {}
+        for key in ("lead_unit", "from_unit"):
+            if isinstance(data.get(key), str):
+                codes.add(data[key])
+        codes.update(c for c in data.get("co_units") or [] if isinstance(c, str))
+    return codes
+
+
+@register.inclusion_tag("web/event_details.html", takes_context=True)
+def event_details(context, event):
+    """What an event changed, in words: routing (unit names, not codes), answers,
+    satisfaction, deadlines. The page gives `unit_names` (code → name, one query for the
+    whole history); without it a code is looked up here."""
     from qinqing.cases.models import Stage
     from qinqing.cases.models.case import Satisfaction
 
     data = event.data or {}
+    names = context.get("unit_names")
+    if names is None:
+        from qinqing.org.models import Unit
+
+        names = dict(Unit.objects.filter(code__in=event_unit_codes([event]))
+                     .values_list("code", "name"))
+
+    def unit(code):
+        return names.get(code, code) if code else code
+
     clocks = data.get("clocks") or {}
     started = [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values else c.get("stage"),
                 "due": _parse(c.get("due")), "provisional": c.get("provisional")}
@@ -121,7 +174,9 @@ def event_details(event):
                 "on_time": c.get("on_time")} for c in clocks.get("stopped", [])]
     satisfaction = data.get("satisfaction")
     return {
-        "lead_unit": data.get("lead_unit"), "co_units": data.get("co_units") or [],
+        "lead_unit": unit(data.get("lead_unit")),
+        "co_units": [unit(c) for c in data.get("co_units") or []],
+        "from_unit": unit(data.get("from_unit")) if event.action == "return" else None,
         "answer": data.get("answer") or data.get("told"),
         "satisfaction": Satisfaction(satisfaction).label if satisfaction in Satisfaction.values else "",
         "into": data.get("into"), "started": started, "stopped": stopped,
