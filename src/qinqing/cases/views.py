@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qinqing.cases import queries, queues, services
+from qinqing.cases import access, queries, queues, services
 from qinqing.cases.errors import CaseError, InvalidInput, NotFound
 from qinqing.cases.forms import ACTION_FORMS, UnmaskForm
 from qinqing.cases.models import Channel, Kind, State
@@ -77,8 +77,7 @@ def _render_case(request, case, bound=None, status=200):
         "events": list(case.events.all()),
         "reporters": queries.masked_reporters(case, request.user),
         "actions": actions,
-        "can_unmask": request.user.role in services.UNMASK_ROLES
-        and queries.can_view_reporter(case, request.user),
+        "can_unmask": access.may_unmask(request.user, case),
         "proposal": queries.propose_assignment(case.category, case.region)
         if case.state in (State.RECEIVED, State.RETURNED) else None,
         "unit_options": Unit.objects.active().exclude(
