@@ -529,3 +529,27 @@ def test_the_world_is_what_the_matrix_says(world, user):
                                        case__number=world["report"]).exists()
     assert Notification.objects.filter(recipient=user("handler"),
                                        case__number=world["complaint"]).exists()
+
+
+def test_the_commission_corrects_a_report_from_its_page(report, user):
+    from django.utils import translation
+
+    url = f"/cases/{report.number}/reclassify/"
+    inspector = _client(user("inspector"))
+    assert url in inspector.get(f"/cases/{report.number}/").content.decode()
+    for name in ("dispatcher", "intake", "admin"):
+        client = _client(user(name))
+        assert url not in client.get(f"/cases/{report.number}/").content.decode()
+        assert client.post(url, {"kind": "complaint", "reason": "改"}).status_code == 403
+    with translation.override("zh-hans"):
+        refused = inspector.post(url, {"subject_unit": "NOPE", "reason": "更正"})
+    assert refused.status_code == 422
+    response = inspector.post(url, {"kind": "complaint", "subject_unit": OTHER,
+                                    "reason": "经核实属投诉"})
+    assert response.status_code == 302
+    case = Case.objects.get(pk=report.pk)
+    assert (case.kind, case.subject_unit.code) == (Kind.COMPLAINT, OTHER)
+    # Protected for good, now against the corrected unit.
+    assert Reporter.objects.get(case=case).accused_unit.code == OTHER
+    with pytest.raises(InvalidInput):
+        _dispatch(report.number, user, OTHER)

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from qinqing.cases.models.case import Satisfaction
+from qinqing.cases.models.case import Kind, Satisfaction
 from qinqing.org.models import Unit, UnitKind
 
 TEXT = 2000
@@ -147,6 +147,16 @@ class CallbackForm(ActionForm):
 class UnmaskForm(forms.Form):
     reason = forms.CharField(label=_("Why you need the number"), max_length=200,
                              initial=_("Callback"))
+
+
+class ReclassifyForm(forms.Form):
+    """The discipline commission corrects a report of misconduct (services.reclassify_report)."""
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", "—"), *Kind.choices])
+    subject_unit = forms.CharField(label=_("Unit reported"), max_length=32, required=False,
+                                   help_text=_("Unit code; leave empty to keep it."))
+    clear_subject = forms.BooleanField(label=_("Remove the unit reported"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
 
 
 class RejectForm(ReasonForm):

@@ -10,5 +10,6 @@ urlpatterns = [
     path("callbacks/", views.callbacks, name="callbacks"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/reveal/", views.unmask, name="unmask"),
+    path("<str:number>/reclassify/", views.reclassify, name="reclassify"),
     path("<str:number>/act/<str:action>/", views.act, name="act"),
 ]
