@@ -141,9 +141,12 @@ def hidden_from(user: User) -> Q | None:
     # The unit and its ancestors, from the materialised path "/a/b/c/".
     codes = unit.path.strip("/").split("/")
     paths = ["/" + "/".join(codes[:i]) + "/" for i in range(1, len(codes) + 1)]
+    # Subqueries, not joins: callers lock these rows (select_for_update), and PostgreSQL
+    # cannot lock the nullable side of an outer join.
+    above = Unit.objects.filter(path__in=paths).values("pk")
     mine = Reporter.objects.filter(case_id=OuterRef("pk"), protected=True,
-                                   accused_unit__path__in=paths)
-    return Q(kind=Kind.REPORT, subject_unit__path__in=paths) | Q(Exists(mine))
+                                   accused_unit_id__in=above)
+    return Q(kind=Kind.REPORT, subject_unit_id__in=above) | Q(Exists(mine))
 
 
 def commission_q(user: User) -> Q | None:
@@ -153,8 +156,8 @@ def commission_q(user: User) -> Q | None:
     if role_of(user) != Role.DISCIPLINE_INSPECTOR or unit is None or unit.parent_id is None:
         return None
     parent_path = unit.path[:unit.path.rstrip("/").rfind("/") + 1]
-    return protected_cases_q() & (Q(owner_unit__path__startswith=parent_path)
-                                  | Q(region__path__startswith=parent_path))
+    within = Unit.objects.filter(path__startswith=parent_path).values("pk")  # (no join)
+    return protected_cases_q() & (Q(owner_unit_id__in=within) | Q(region_id__in=within))
 
 
 # ------------------------------------------------------------------------ reporters
