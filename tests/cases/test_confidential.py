@@ -100,9 +100,13 @@ def test_allowed_roles_unmask_with_a_reason_and_it_is_logged(make_case, user, us
     assert event.from_state == event.to_state == "dispatched"
 
 
-@pytest.mark.parametrize("username", ["handler", "leader", "supervisor", "analyst"])
-def test_other_roles_may_not_unmask(make_case, user, username):
-    case = make_case("dispatched")
+# (Handlers and leaders of the lead unit may reveal a complaint's reporter to contact the
+# person first: tests/cases/test_reporter_protection.py. Not a praise's.)
+@pytest.mark.parametrize("username,kind", [("handler", "praise"), ("leader", "praise"),
+                                           ("supervisor", "complaint"),
+                                           ("analyst", "complaint"), ("admin", "complaint")])
+def test_other_roles_may_not_unmask(make_case, user, username, kind):
+    case = make_case("dispatched", kind=kind)
     with pytest.raises(Forbidden):
         services.unmask_reporters(case.number, user(username), "想看看")
     assert not UnmaskLog.objects.exists()

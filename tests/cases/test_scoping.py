@@ -182,5 +182,8 @@ def test_unit_staff_see_masked_reporters_of_ordinary_cases(make_case, user):
     case = make_case("dispatched")
     masked = queries.masked_reporters(case, user("handler"))
     assert masked is not None and masked[0]["phone"] == "138****5678"
-    with pytest.raises(Forbidden):
-        services.unmask_reporters(case.number, user("handler"), "联系企业")
+    # A complaint's reporter the lead unit may reveal, with a reason, to contact the person
+    # first (先行联系, issue 14); logged like every unmasking.
+    shown = services.unmask_reporters(case.number, user("handler"), "联系企业")
+    assert shown[0]["phone"] == "13812345678"
+    assert UnmaskLog.objects.filter(case=case, user=user("handler")).count() == 1

@@ -19,7 +19,7 @@ from qinqing.cases.errors import InvalidInput, NotFound, RateLimited
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.schemas import (
     ActionIn, AttachmentOut, CaseCreated, CaseDetail, CaseIn, CasePage, ErrorOut, PublicStatus,
-    UnmaskedReporter, UnmaskIn,
+    ReclassifyIn, UnmaskedReporter, UnmaskIn,
 )
 from qinqing.cases.transitions import TABLE, available_moves
 from qinqing.security import FailureWindow, client_address
@@ -163,6 +163,15 @@ def act(request: HttpRequest, number: str, action: str, body: ActionIn):
              summary="See who filed a case (allowed roles only; logged with the reason)")
 def unmask(request: HttpRequest, number: str, body: UnmaskIn):
     return services.unmask_reporters(number, request.auth, body.reason)
+
+
+@router.post("/cases/{number}/reclassify", response={200: CaseDetail, **ERRORS},
+             summary="Change a report of misconduct's kind or accused unit (discipline "
+                     "commission only; with a reason, on the timeline)")
+def reclassify(request: HttpRequest, number: str, body: ReclassifyIn):
+    services.reclassify_report(number, request.auth, reason=body.reason, kind=body.kind,
+                               subject_unit=body.subject_unit, clear_subject=body.clear_subject)
+    return _detail(queries.case_detail(request.auth, number), request.auth)
 
 
 @router.post("/cases/{number}/attachments", response={201: AttachmentOut, **ERRORS},

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from qinqing import limits
-from qinqing.cases.models.case import Satisfaction
+from qinqing.cases.models.case import Kind, Satisfaction
 from qinqing.org.models import Unit, UnitKind
 from qinqing.text import TextForm
 
@@ -153,6 +153,16 @@ class UnmaskForm(TextForm):
     reason = limits.LimitedCharField(label=_("Why you need the number"),
                                      max_length=limits.UNMASK_REASON,
                              initial=_("Callback"))
+
+
+class ReclassifyForm(forms.Form):
+    """The discipline commission corrects a report of misconduct (services.reclassify_report)."""
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", "—"), *Kind.choices])
+    subject_unit = forms.CharField(label=_("Unit reported"), max_length=32, required=False,
+                                   help_text=_("Unit code; leave empty to keep it."))
+    clear_subject = forms.BooleanField(label=_("Remove the unit reported"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
 
 
 class RejectForm(ReasonForm):

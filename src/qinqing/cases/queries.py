@@ -10,20 +10,19 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from qinqing.cases import confidential
+from qinqing.cases import access, confidential
 from qinqing.cases.models import AssignmentRule, Case, CaseEvent, Category, Kind, StageClock
 from qinqing.org.models import Role, Unit, User
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-# Roles that see who filed a case (masked); unit staff never see a misconduct reporter.
-REPORTER_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT,
-                            Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR, Role.ADMINISTRATOR})
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
     """Cases a staff member may see: those whose hotline, lead unit or a co-unit is their
-    unit or below it."""
+    unit or below it; a discipline inspector also sees the protected cases of the
+    government their commission belongs to; and nobody outside the commission sees a
+    protected case about their own unit or a unit above it (qinqing.cases.access)."""
     if user.is_superuser:
         return Case.objects.all()
     if not user.is_active or user.unit_id is None:
@@ -33,7 +32,13 @@ def visible_cases(user: User) -> QuerySet[Case]:
         return Case.objects.all()  # the top of the tree sees the whole tree
     units = list(Unit.objects.subtree(unit).values_list("pk", flat=True))
     co = Case.co_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=units)
-    return Case.objects.filter(Q(lead_unit_id__in=units) | Q(owner_unit_id__in=units) | Exists(co))
+    seen = Q(lead_unit_id__in=units) | Q(owner_unit_id__in=units) | Exists(co)
+    overseen = access.commission_q(user)
+    if overseen is not None:
+        seen |= overseen
+    qs = Case.objects.filter(seen)
+    hidden = access.hidden_from(user)
+    return qs.exclude(hidden) if hidden is not None else qs
 
 
 def visible_attachment(user: User, number: str, attachment_id: int):
@@ -47,31 +52,28 @@ def visible_attachment(user: User, number: str, attachment_id: int):
 
 
 def can_view_reporter(case: Case, user: User) -> bool:
-    if user.is_superuser:
-        return True
-    if case.kind == Kind.REPORT:
-        return user.role in (REPORTER_ROLES - {Role.ADMINISTRATOR})
-    return user.role in REPORTER_ROLES or user.role in (Role.HANDLER, Role.UNIT_LEADER)
+    """Whether the user sees any of the case's reporters, masked (qinqing.cases.access)."""
+    return access.may_see_reporters(user, case)
 
 
 def masked_reporters(case: Case, user: User) -> list[dict] | None:
-    """Reporters as the viewer may see them: masked, or None when hidden from this viewer."""
-    if case.is_anonymous and not case.reporters.exists():
-        return []
-    if not can_view_reporter(case, user):
+    """The reporters this viewer may see, masked; None when every one is hidden from
+    them. A protected reporter merged into another case stays hidden there too."""
+    reporters = list(case.reporters.all())
+    if not reporters:
+        return [] if case.is_anonymous or access.may_see_reporters(user, case) else None
+    shown = [r for r in reporters if access.may_see_reporter(user, case, r)]
+    if not shown:
         return None
-    result = []
-    for r in case.reporters.all():
-        result.append({
-            "id": r.pk,
-            "name": confidential.mask_name(confidential.decrypt(r.name_enc)),
-            "phone": confidential.mask_phone(confidential.decrypt(r.phone_enc)),
-            "id_number": confidential.mask_id_number(confidential.decrypt(r.id_number_enc)),
-            "contact": confidential.mask_text(confidential.decrypt(r.contact_enc)),
-            "enterprise": confidential.mask_text(confidential.decrypt(r.enterprise_enc)),
-            "primary": r.is_primary,
-        })
-    return result
+    return [{
+        "id": r.pk,
+        "name": confidential.mask_name(confidential.decrypt(r.name_enc)),
+        "phone": confidential.mask_phone(confidential.decrypt(r.phone_enc)),
+        "id_number": confidential.mask_id_number(confidential.decrypt(r.id_number_enc)),
+        "contact": confidential.mask_text(confidential.decrypt(r.contact_enc)),
+        "enterprise": confidential.mask_text(confidential.decrypt(r.enterprise_enc)),
+        "primary": r.is_primary,
+    } for r in shown]
 
 
 def cases_of_caller(user: User, phone: str) -> QuerySet[Case]:
@@ -79,10 +81,19 @@ def cases_of_caller(user: User, phone: str) -> QuerySet[Case]:
     index = confidential.phone_index(phone)
     if not index:
         return Case.objects.none()
+    return (visible_cases(user).filter(Exists(_reporters_with_phone(user, index)))
+            .order_by("-received_at", "-id"))
+
+
+def _reporters_with_phone(user: User, index: str) -> QuerySet:
+    """The case's reporters (OuterRef) with this phone hash that `user` may find."""
     from qinqing.cases.models import Reporter
 
     mine = Reporter.objects.filter(case_id=OuterRef("pk"), phone_index=index)
-    return visible_cases(user).filter(Exists(mine)).order_by("-received_at", "-id")
+    if not access.may_see_protected_reporters(user):
+        # Finding a case by a protected reporter's phone would say who reported it.
+        mine = mine.filter(protected=False).exclude(case__kind=Kind.REPORT)
+    return mine
 
 
 def propose_assignment(category: Category, region: Unit | None) -> AssignmentRule | None:
@@ -133,23 +144,18 @@ def _text_filter(text: str) -> Q:
 
 
 def may_search_by_phone(user: User) -> bool:
-    return user.is_superuser or user.role in REPORTER_ROLES | {Role.HANDLER, Role.UNIT_LEADER}
+    """Whoever sees reporters (masked at least) may look a caller up by phone."""
+    return access.role_of(user) in access.MASKED_ROLES
 
 
 def _phone_filter(user: User, qs: QuerySet[Case], phone: str) -> QuerySet[Case]:
     """Cases filed from a phone number, found through its keyed hash (nothing decrypted),
     and only by those who may see the reporters of what they find: finding a case by its
-    reporter's number tells who filed it. A report of misconduct is found this way only
-    by the roles that may see its reporter (the rule of can_view_reporter, as a filter)."""
-    from qinqing.cases.models import Reporter
-
+    reporter's number tells who filed it (the rule of cases_of_caller)."""
     index = confidential.phone_index(_search_text(phone))
     if not index or not may_search_by_phone(user):
         return qs.none()
-    qs = qs.filter(Exists(Reporter.objects.filter(case_id=OuterRef("pk"), phone_index=index)))
-    if not user.is_superuser and user.role not in REPORTER_ROLES - {Role.ADMINISTRATOR}:
-        qs = qs.exclude(kind=Kind.REPORT)
-    return qs
+    return qs.filter(Exists(_reporters_with_phone(user, index)))
 
 
 def filtered_cases(user: User, f: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:

@@ -158,6 +158,14 @@ class UnmaskIn(Strict):
     reason: str = Field(min_length=2, max_length=limits.UNMASK_REASON)
 
 
+class ReclassifyIn(Strict):
+    """The discipline commission corrects a report of misconduct (举报)."""
+    reason: str = Field(min_length=2, max_length=2000)
+    kind: Kind | None = None
+    subject_unit: str | None = Field(None, max_length=32, description="the accused unit's code")
+    clear_subject: bool = Field(False, description="remove the accused unit")
+
+
 class UnmaskedReporter(Schema):
     id: int
     name: str

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinqing import limits
-from qinqing.cases import confidential, deadlines, rowwrite, uploads
+from qinqing.cases import access, confidential, deadlines, rowwrite, uploads
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import (
     ApiToken, Case, CaseEvent, CaseNumberSequence, Category, ChangeRequest, Kind, Outcome,
@@ -28,7 +28,7 @@ from qinqing.cases.models import (
 )
 from qinqing.cases.models.case import Channel, Satisfaction
 from qinqing.cases.models.ledger import GENESIS
-from qinqing.cases.queries import can_view_reporter, propose_assignment
+from qinqing.cases.queries import propose_assignment
 from qinqing.cases.transitions import TABLE, Move, check_move
 from qinqing.cases.uploads import ALLOWED as ALLOWED_UPLOADS
 from qinqing.org.models import REGION_KINDS, Role, Unit, User
@@ -45,8 +45,6 @@ INTAKE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER})
 # records the inspection it comes from). The API and the intake form never pass it, so
 # for them the rule is unchanged: only hotline roles register cases.
 FINDING_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR})
-UNMASK_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT,
-                          Role.DISCIPLINE_INSPECTOR})
 EDITABLE_FIELDS = ("kind", "category", "urgency", "region", "subject_unit", "title", "content",
                    "enterprise_name")
 
@@ -127,7 +125,10 @@ def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Inta
     code = confidential.new_query_code()
     case = Case(query_code_enc=confidential.encrypt(code), received_at=now, created_by=actor,
                 intake_key=intake_key, intake_fingerprint=fingerprint, **fields)
-    reporter = Reporter(case=case, **_encrypted_reporter(reporter_input)) if reporter_input else None
+    # The reporter of a report of misconduct is protected for good (qinqing.cases.access).
+    reporter = Reporter(case=case, protected=case.kind == Kind.REPORT,
+                        accused_unit=case.subject_unit if case.kind == Kind.REPORT else None,
+                        **_encrypted_reporter(reporter_input)) if reporter_input else None
     clock = deadlines.new_clock(case, Stage.DISPATCH, deadlines.policy_for(case.kind, case.urgency),
                                 current_calendar(), now)
     event_data = {"kind": case.kind, "channel": case.channel, "category": case.category.code,
@@ -442,7 +443,27 @@ def _edit(case, actor, payload, now):
         if old != new:
             changes[name] = {"from": getattr(old, "code", old), "to": getattr(new, "code", new)}
             setattr(case, name, new)
+    if {"kind", "subject_unit"} & set(changes) and _was_protected(case, changes):
+        raise Forbidden(_("Only the discipline commission may change the kind or the accused "
+                          "unit of a report of misconduct."), code="protected_reporter")
+    if case.kind == Kind.REPORT:
+        _protect_reporters(case)
     return {"changes": changes}, _text(payload, "reason")
+
+
+def _was_protected(case: Case, changes: dict) -> bool:
+    """Whether the case was protected before this edit (a report, or holding a protected
+    reporter): then its kind and accused unit are the discipline commission's to change."""
+    if changes.get("kind", {}).get("from", case.kind) == Kind.REPORT:
+        return True
+    return Reporter.objects.filter(case=case, protected=True).exists()
+
+
+def _protect_reporters(case: Case) -> None:
+    """A case that is a report of misconduct: its own reporters are protected, against its
+    accused unit (merged-in reporters keep the unit their own report named)."""
+    Reporter.objects.filter(case=case, merged_from__isnull=True, protected=False).update(
+        protected=True, accused_unit=case.subject_unit)
 
 
 def _answer(case, actor, payload, now):
@@ -475,10 +496,16 @@ def _merge(case, actor, payload, now):
     if target is None or target.state == State.CLOSED:
         raise InvalidInput(_("Some fields need correcting."), fields={"into": _(
             "Give the number of another open case you can see.")})
+    access.check_merge(case, target)
     callers = list(Reporter.objects.filter(case=case))
     for reporter in callers:
+        # The copy keeps the protection of a report's reporter (and whom they reported).
+        protected = access.is_protected_reporter(case, reporter)
         Reporter.objects.create(
             case=target, is_primary=False, merged_from=case, phone_index=reporter.phone_index,
+            protected=protected,
+            accused_unit_id=(reporter.accused_unit_id or case.subject_unit_id) if protected
+            else None,
             **{f: getattr(reporter, f) for f in ("name_enc", "phone_enc", "id_number_enc",
                                                  "contact_enc", "enterprise_enc")})
     case.merged_into = target
@@ -493,10 +520,7 @@ def _dispatch(case, actor, payload, now):
     lead = _routing_unit(payload.get("lead_unit"), "lead_unit")
     co_units = [_routing_unit(code, "co_units") for code in payload.get("co_units") or []]
     co_units = [u for u in co_units if u.pk != lead.pk]
-    if case.kind == Kind.REPORT and case.subject_unit and (
-            lead.is_within(case.subject_unit) or any(u.is_within(case.subject_unit) for u in co_units)):
-        raise InvalidInput(_("Some fields need correcting."), fields={"lead_unit": _(
-            "A report of misconduct cannot be routed to the unit it is about.")})
+    access.check_routing(case, [lead, *co_units])
     proposal = propose_assignment(case.category, case.region)
     reason = _text(payload, "reason")
     departs = proposal is not None and proposal.lead_unit_id != lead.pk
@@ -830,14 +854,17 @@ def unmask_reporters(case_number: str, actor: User, reason: str) -> list[dict]:
         raise InvalidInput(_("Some fields need correcting."),
                            fields={"reason": _("Say why you need to see the reporter.")})
     with transaction.atomic():
-        case = visible_cases(actor).filter(number=case_number).first()
+        case = (visible_cases(actor).filter(number=case_number)
+                .select_related("lead_unit", "subject_unit").first())
         if case is None:
             raise NotFound(_("No case %(number)s.") % {"number": case_number})
-        if actor.role not in UNMASK_ROLES or not can_view_reporter(case, actor) or (
-                case.kind == Kind.REPORT and actor.role != Role.DISCIPLINE_INSPECTOR):
+        # Only the reporters this actor may reveal (qinqing.cases.access): a protected
+        # reporter merged into a complaint stays hidden from the complaint's handlers.
+        reporters = [r for r in case.reporters.order_by("pk")
+                     if access.may_unmask_reporter(actor, case, r)]
+        if not reporters:
             raise Forbidden(_("Your role may not see who filed this case."))
         now = timezone.now()
-        reporters = list(case.reporters.order_by("pk"))
         UnmaskLog.objects.bulk_create(
             UnmaskLog(reporter=r, case=case, user=actor, reason=reason, at=now) for r in reporters)
         _append(case, "unmask", actor, now, case.state, case.state, reason=reason,
@@ -848,6 +875,62 @@ def unmask_reporters(case_number: str, actor: User, reason: str) -> list[dict]:
              "contact": confidential.decrypt(r.contact_enc),
              "enterprise": confidential.decrypt(r.enterprise_enc),
              "merged_from": r.merged_from_id and r.merged_from.number} for r in reporters]
+
+
+def reclassify_report(case_number: str, actor: User, *, reason: str, kind: str | None = None,
+                      subject_unit: str | None = None, clear_subject: bool = False) -> Case:
+    """The discipline commission changes a protected case's kind or accused unit, with a
+    reason, on the timeline. Its reporters stay protected whatever the new kind: the
+    protection belongs to the reporter (qinqing.cases.access). A new accused unit may not
+    be one that already holds the case."""
+    from qinqing.cases.queries import visible_cases
+
+    if not access.may_reclassify(actor):
+        raise Forbidden(_("Only the discipline commission may change the kind or the accused "
+                          "unit of a report of misconduct."), code="protected_reporter")
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("This field is required.")
+    if kind is not None and kind not in _values(Kind):
+        errors["kind"] = _("Choose one of: %(values)s.") % {"values": ", ".join(Kind.values)}
+    unit = _unit(subject_unit, "subject_unit", errors) if subject_unit else None
+    if kind is None and unit is None and not clear_subject:
+        errors["kind"] = _("Give a new kind or accused unit.")
+    if errors:
+        raise InvalidInput(_("Some fields need correcting."), fields=errors)
+    now = timezone.now()
+    with transaction.atomic():
+        case = (visible_cases(actor).select_for_update(of=("self",))
+                .select_related("lead_unit", "subject_unit").filter(number=case_number).first())
+        if case is None:
+            raise NotFound(_("No case %(number)s.") % {"number": case_number})
+        if not access.is_protected(case):
+            raise NotAllowedInState(_("This case is not a report of misconduct."),
+                                    code="not_protected")
+        if case.state == State.CLOSED:
+            raise NotAllowedInState(_("A closed case cannot be changed."), code="closed")
+        changes = {}
+        if kind is not None and kind != case.kind:
+            changes["kind"] = {"from": case.kind, "to": kind}
+            case.kind = kind
+        if (unit is not None or clear_subject) and unit != case.subject_unit:
+            changes["subject_unit"] = {"from": case.subject_unit and case.subject_unit.code,
+                                       "to": unit and unit.code}
+            case.subject_unit = unit
+            if unit is not None:
+                # The reporters of this report now protect against the corrected unit;
+                # clearing it keeps the unit they named (a protection is never lost).
+                Reporter.objects.filter(case=case, protected=True,
+                                        merged_from__isnull=True).update(accused_unit=unit)
+        if case.kind == Kind.REPORT:
+            _protect_reporters(case)
+        holders = [u for u in [case.lead_unit, *case.co_units.all()] if u is not None]
+        access.check_routing(case, holders, "subject_unit")
+        case.save()
+        _append(case, "reclassify", actor, now, case.state, case.state, reason=reason,
+                data={"changes": changes})
+    return case
 
 
 def rotate_keys(batch: int = 500) -> dict[str, int]:

@@ -11,5 +11,6 @@ urlpatterns = [
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/reveal/", views.unmask, name="unmask"),
     path("<str:number>/files/<int:pk>/", views.attachment, name="attachment"),
+    path("<str:number>/reclassify/", views.reclassify, name="reclassify"),
     path("<str:number>/act/<str:action>/", views.act, name="act"),
 ]

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qinqing import limits
-from qinqing.cases import queries, queues, services
+from qinqing.cases import access, queries, queues, services
 from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import CaseError, InvalidInput, NotFound
-from qinqing.cases.forms import ACTION_FORMS, UnmaskForm
+from qinqing.cases.forms import ACTION_FORMS, ReclassifyForm, UnmaskForm
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.transitions import TABLE, available_moves
 from qinqing.org.models import Role, Unit, UnitKind
@@ -84,8 +84,8 @@ def _render_case(request, case, bound=None, status=200):
                            .values_list("code", "name")),
         "reporters": queries.masked_reporters(case, request.user),
         "actions": actions,
-        "can_unmask": request.user.role in services.UNMASK_ROLES
-        and queries.can_view_reporter(case, request.user),
+        "can_unmask": access.may_unmask(request.user, case),
+        "can_reclassify": access.may_reclassify(request.user) and access.is_protected(case),
         "proposal": queries.propose_assignment(case.category, case.region)
         if case.state in (State.RECEIVED, State.RETURNED) else None,
         "unit_options": Unit.objects.active().exclude(
@@ -184,6 +184,32 @@ def unmask(request, number):
     template = "cases/unmask.html"
     return render(request, template, {"case": case, "form": form, "revealed": revealed},
                   status=200 if revealed is not None or request.method == "GET" else 422)
+
+
+@login_required
+def reclassify(request, number):
+    """The discipline commission changes a report's kind or accused unit, with a reason."""
+    case = _case_or_404(request, number)
+    if not (access.may_reclassify(request.user) and access.is_protected(case)):
+        raise PermissionDenied
+    form = ReclassifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.reclassify_report(number, request.user, reason=d["reason"],
+                                       kind=d["kind"] or None,
+                                       subject_unit=d["subject_unit"].strip() or None,
+                                       clear_subject=d["clear_subject"])
+        except CaseError as exc:
+            for field, message in exc.fields.items():
+                form.add_error(field if field in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The report of misconduct was corrected."))
+            return redirect("cases:detail", number=number)
+    return render(request, "cases/reclassify.html", {"case": case, "form": form},
+                  status=422 if request.method == "POST" else 200)
 
 
 # ------------------------------------------------------------------------- queues

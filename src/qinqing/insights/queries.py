@@ -122,11 +122,15 @@ def personal_strings(case: Case) -> dict[str, list[str]]:
             for k, values in found.items()}
 
 
-def draft_summary(case: Case) -> str:
+def draft_summary(case: Case, *, consult_reporters: bool = True) -> str:
     """The case's own words with the reporters and enterprises replaced (某某, 某企业) and
-    phone and ID numbers masked: a start for the staff member's anonymised summary."""
+    phone and ID numbers masked: a start for the staff member's anonymised summary.
+    Without `consult_reporters` (a viewer who may not see a protected reporter: replacing
+    the name would point it out) only the patterns and the case's own fields are used."""
     text = case.content
-    strings = personal_strings(case)
+    strings = (personal_strings(case) if consult_reporters else
+               {"name": [], "phone": [], "id_number": [],
+                "enterprise": [case.enterprise_name] if case.enterprise_name else []})
     for value in sorted(strings["enterprise"], key=len, reverse=True) + enterprise_names(text):
         text = text.replace(value, "某企业")
     for value in sorted(strings["name"], key=len, reverse=True):

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qinqing.cases import access
 from qinqing.cases.errors import Forbidden, InvalidInput, NotFound
 from qinqing.cases.queries import visible_cases
 from qinqing.insights import bulletins, exports, queries
@@ -43,6 +44,13 @@ def mark_typical(actor: User, case_number: str, *, title: str, summary: str,
                 .prefetch_related("reporters").first())
         if case is None:
             raise NotFound(_("No case %(number)s.") % {"number": case_number})
+        if not access.may_check_against_reporters(actor, case):
+            # The check below compares the text with the reporters' names: to someone
+            # who may not see a protected reporter it would confirm a guessed name. So it
+            # is not run at all, and every text gets this same answer.
+            raise Forbidden(_("A report of misconduct, or a case holding its reporter, can "
+                              "be chosen as a typical case only by the discipline "
+                              "commission."), code="protected_reporter")
         errors = {}
         if not title:
             errors["title"] = _("Give the case a headline.")

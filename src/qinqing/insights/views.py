@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinqing.cases import access
 from qinqing.cases.errors import CaseError
 from qinqing.cases.queries import visible_cases
 from qinqing.insights import bulletins, exports, queries, services
@@ -199,10 +200,15 @@ def typical_edit(request, number: str):
                                     "names_publishable": current.names_publishable})
     else:
         form = TypicalForm(initial={"title": case.title[:80],
-                                    "summary": queries.draft_summary(case)})
+                                    "summary": _draft(case, request.user)})
     return render(request, "insights/typical_edit.html",
                   {"case": case, "form": form, "current": current,
                    "nav_current": "insights:typical"}, status=status)
+
+
+def _draft(case, user) -> str:
+    consult = access.may_check_against_reporters(user, case)
+    return queries.draft_summary(case, consult_reporters=consult)
 
 
 @login_required

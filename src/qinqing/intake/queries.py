@@ -20,7 +20,8 @@ from pypinyin import Style, lazy_pinyin
 from qinqing.cases import confidential
 from qinqing.cases.models import Case, Category, Kind, Reporter
 from qinqing.cases.models.case import OPEN_STATES
-from qinqing.cases.queries import REPORTER_ROLES, cases_of_caller, visible_cases
+from qinqing.cases import access
+from qinqing.cases.queries import cases_of_caller, visible_cases
 from qinqing.org.models import REGION_KINDS, Role, Unit, UnitKind, User
 
 EARLIER_LIMIT = 10
@@ -165,12 +166,12 @@ def resolve_unit(text: str) -> str:
 # ------------------------------------------------------------------ earlier cases
 
 def _without_hidden_reporters(user: User, qs):
-    # Finding a report of misconduct by its reporter's phone would reveal who filed it;
-    # only the roles that may see that reporter get such cases in these lists.
-    # (The rule of cases.queries.can_view_reporter for a report, as a filter.)
-    if user.is_superuser or user.role in REPORTER_ROLES - {Role.ADMINISTRATOR}:
+    # Finding a case by a protected reporter's phone (a report of misconduct, or a case
+    # such a report was merged into) would reveal who reported it; only the roles that
+    # may see protected reporters get such cases in these lists (qinqing.cases.access).
+    if access.may_see_protected_reporters(user):
         return qs
-    return qs.exclude(kind=Kind.REPORT)
+    return qs.exclude(access.protected_cases_q())
 
 
 def earlier_cases(user: User, phone: str, limit: int = EARLIER_LIMIT) -> tuple[list[Case], bool]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases.models.case import Case
 from qinqing.crypto_fields import EncryptedTextField
+from qinqing.org.models import Unit
 
 
 class Reporter(models.Model):
@@ -25,6 +26,14 @@ class Reporter(models.Model):
     # Set on the copy attached to a case that another case was merged into (并单).
     merged_from = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
+    # Received as the reporter of a report of misconduct (举报): protected for good. The
+    # flag belongs to this row, not to the case's current kind, so it survives a merge
+    # (copied to the merged-into case's row), a reclassification and every read path;
+    # the rule it drives is qinqing.cases.access. `accused_unit` is the unit reported
+    # (its whole subtree never sees this person nor, through routing, the case).
+    protected = models.BooleanField(_("Protected reporter"), default=False)
+    accused_unit = models.ForeignKey(Unit, verbose_name=_("Unit reported"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

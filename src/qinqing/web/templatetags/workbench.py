@@ -114,6 +114,7 @@ EVENT_LABELS = {
     "close_unrated": gettext_lazy("Closed unrated"), "reopen": gettext_lazy("Reopened: dissatisfied"),
     "attach": gettext_lazy("File attached"), "unmask": gettext_lazy("Reporter details revealed"),
     "deadline_recomputed": gettext_lazy("Deadline recomputed"),
+    "reclassify": gettext_lazy("Report of misconduct corrected by the discipline commission"),
     "remind": gettext_lazy("Reminder sent"),
     # The escalation ladder (qinqing.supervision).
     "warning_notice": gettext_lazy("Deadline warning sent to the unit"),
