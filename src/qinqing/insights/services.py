@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,9 +30,9 @@ def _editor(actor: User) -> None:
 # ------------------------------------------------------------------- typical cases
 
 def mark_typical(actor: User, case_number: str, *, title: str, summary: str,
-                 names_publishable: bool = False) -> TypicalCase:
+                 names_publishable: bool = False, now: datetime | None = None) -> TypicalCase:
     """Choose a case as typical for bulletins, with its public, anonymised text; choosing
-    it again replaces the text."""
+    it again replaces the text. (`now`: the moment it is chosen, by default this one.)"""
     _editor(actor)
     title, summary = (title or "").strip(), (summary or "").strip()
     with transaction.atomic():
@@ -55,7 +55,7 @@ def mark_typical(actor: User, case_number: str, *, title: str, summary: str,
                 errors[field] = problem
         if errors:
             raise InvalidInput(_("Some fields need correcting."), fields=errors)
-        now = timezone.now()
+        now = now or timezone.now()
         typical, _created = TypicalCase.objects.update_or_create(case=case, defaults=dict(
             title=title, summary=summary, names_publishable=names_publishable,
             chosen_by=actor, chosen_at=now, withdrawn_at=None))
@@ -98,12 +98,13 @@ def withdraw_typical(actor: User, case_number: str) -> None:
 # ------------------------------------------------------------------------ bulletins
 
 def publish_bulletin(actor: User, start: date, end: date, region: str,
-                     *, today: date | None = None) -> Bulletin:
+                     *, today: date | None = None, now: datetime | None = None) -> Bulletin:
     """Publish the bulletin of a finished period for a region: its figures, summary and
     typical cases as they are now, shown on the public page from then on. Publishing the
-    same period and region again replaces the earlier one."""
+    same period and region again replaces the earlier one. (`now`: the moment it is
+    published, by default this one; the demo publishes at its own moment.)"""
     _editor(actor)
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     if not region:
         top = queries.top_region()
         region = top.code if top else ""
@@ -119,12 +120,12 @@ def publish_bulletin(actor: User, start: date, end: date, region: str,
             "Only a finished period can be published: its figures would still change.")})
     queries.scope_for(actor, scope)
     name = queries.region_name(region)
-    document = bulletins.document(scope, region_name=name)
+    document = bulletins.document(scope, region_name=name, now=now)
     with transaction.atomic():
         from qinqing.org.models import Unit
 
         region_unit = Unit.objects.get(code=region)
-        now = timezone.now()
+        now = now or timezone.now()
         Bulletin.objects.filter(start=start, end=end, region=region_unit,
                                 withdrawn_at=None).update(withdrawn_at=now)
         return Bulletin.objects.create(start=start, end=end, region=region_unit,
