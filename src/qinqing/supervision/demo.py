@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from qinqing.cases.models import StageClock
 from qinqing.org.demo import CITY_CODE, CITY_DEPARTMENTS
 from qinqing.org.models import Unit, User
 from qinqing.supervision import ladder, services
-from qinqing.supervision.models import DutyPhone, LadderCursor, Listing
+from qinqing.supervision.models import (
+    DutyPhone, EscalationPolicy, EscalationStep, LadderCursor, Listing, Rung, StepStatus,
+)
 from qinqing.worktime.calendar import SHANGHAI
 from qinqing.worktime.queries import current_calendar
 
@@ -68,8 +70,30 @@ class LadderReplay:
             self.swept_to = to - timedelta(microseconds=1)
             return
         for moment in self._moments(self.swept_to, to):
-            self.sweep(moment)
+            if self._may_find(moment):
+                self.sweep(moment)
         self.swept_to = max(self.swept_to, to)
+
+    def _may_find(self, moment: datetime) -> bool:
+        """Whether a sweep at `moment` could find anything: an open, running clock in
+        warning without its warning step, or overdue without the step of a later rung the
+        policy uses, or a step to retry. Most replayed mornings find nothing (the late
+        stages have had every rung); one query skips their sweep of a dozen."""
+        policy = EscalationPolicy.current()
+
+        def missing(rung):
+            return ~Exists(EscalationStep.objects.filter(clock=OuterRef("pk"), rung=rung))
+
+        wanted = Q(pk__in=[])
+        if policy.notify_warning:
+            wanted |= Q(warn_at__lte=moment, due_at__gt=moment) & missing(Rung.WARNING)
+        for rung, used in ((Rung.REMINDER, policy.remind_overdue),
+                           (Rung.LETTER, policy.letter_after_days),
+                           (Rung.LISTING, policy.auto_list_after_days)):
+            if used:
+                wanted |= Q(due_at__lte=moment) & missing(rung)
+        return (StageClock.objects.filter(done_at=None, paused_at=None).filter(wanted).exists()
+                or EscalationStep.objects.exclude(status=StepStatus.DONE).exists())
 
     def sweep(self, moment: datetime) -> None:
         from qinqing.supervision.tasks import process_steps
