@@ -1,6 +1,7 @@
 """Demo supervision: the escalation ladder replayed over the demo's past, duty phones for
-the busiest units, and two cases a supervisor lists, so the notifications, the letters
-and the public list of a fresh demo are not empty, and carry the dates they would have.
+three units many demo cases go to, and two cases a supervisor lists, so the notices, the
+letters and the public list of a fresh demo are not empty, and carry the dates they
+would have had.
 
 A running worker sweeps the ladder every minute, so a case late since September got its
 reminder in September. The demo files months of back-dated history at once; a single
