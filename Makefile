@@ -2,17 +2,24 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 
-.PHONY: run test install browser fonts serve demo clean
+.PHONY: run test install install-test browser fonts serve demo clean
 
-$(STAMP): pyproject.toml
+# Two installs, two stamps: serving the demo needs the package and its dependencies only;
+# the tests add their extras (pytest, Playwright, schemathesis…) on top.
+$(VENV)/.installed-run: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
-	touch $(STAMP)
+	$(BIN)/python -m pip install -q -e .
+	touch $@
 
-install: $(STAMP)
+$(VENV)/.installed-test: $(VENV)/.installed-run
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed-run
+
+install-test: $(VENV)/.installed-test
 
 ## Set up, migrate, load the demo city (and 300 demo cases the first time), serve on :8000
 ## with one background worker beside the server (Ctrl+C stops both)
@@ -23,7 +30,7 @@ run: install fonts
 	$(BIN)/qinqing serve --with-worker
 
 ## The whole test suite (SQLite, or the database DATABASE_URL names)
-test: install browser fonts
+test: install-test browser fonts
 	QINQING_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Debian's chromium and a Chinese font for the browser tests (tests/e2e). As root they are

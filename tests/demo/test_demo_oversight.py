@@ -1,11 +1,12 @@
 """The demo's oversight story: made through the services, it shows what the pages are for
-and reproduces Linfen's 29 sanctions."""
+and reproduces Linfen's 29 sanctions, one per substantiated report."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from qinqing.cases.ledger import broken_chains
@@ -13,7 +14,9 @@ from qinqing.cases.models import Case, CaseEvent
 from qinqing.org.models import User
 from qinqing.oversight import queries
 from qinqing.oversight.demo import DEMO_CASES, build_demo_oversight
-from qinqing.oversight.models import AccountabilityRecord, Campaign, Decision, Inspection
+from qinqing.oversight.models import (
+    AccountabilityRecord, Campaign, Decision, Inspection, Meeting,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +44,26 @@ def test_the_oversight_story(world):
     states = sorted("done" if d.done_at else "overdue" if d.due_on < today else "open"
                     for d in Decision.objects.all())
     assert states == ["done", "open", "overdue"]
+    # The meeting's minutes and every decision name the cases it took up: the two the
+    # sweep left unresolved.
+    meeting = Meeting.objects.get()
+    numbers = {c.number for c in meeting.cases.all()}
+    left = {m.case.number for m in transport.members.all()
+            if not m.case.events.filter(action="reply").exists()}
+    assert numbers == left and len(numbers) == 2
+    assert all(n in meeting.minutes for n in numbers)
+    assert all(any(n in d.text for n in numbers) for d in meeting.decisions.all())
 
     counts = {c.sanction.name: c.count for c in queries.outcomes_by_sanction()}
     assert counts == LINFEN and AccountabilityRecord.objects.count() == 29
+    # One official per substantiated report: never more sanctions than reports (the demo
+    # once put 29 records on 6 reports).
+    assert made["reports"] == 30 and made["accountability_records"] == 29
+    for record in AccountabilityRecord.objects.prefetch_related("cases"):
+        [case] = record.cases.all()
+        assert case.kind == "report" and case.category.code.startswith("GBZF")
+        assert case.answer.startswith("经调查核实，反映问题基本属实")
+    assert len({c.pk for r in AccountabilityRecord.objects.all() for c in r.cases.all()}) == 29
     figures = queries.inspection_figures(date(2000, 1, 1), today, as_of=now)
     assert (figures.inspections, figures.undercover, figures.found_total, figures.rectified) \
         == (Inspection.objects.count(), 3, 6, 3)
@@ -57,3 +77,15 @@ def test_the_oversight_story(world):
         moments = list(CaseEvent.objects.filter(case_id=case_id).order_by("seq")
                        .values_list("at", flat=True))
         assert moments == sorted(moments), case_id
+
+
+def test_the_meeting_page_links_the_cases_its_minutes_name(world, client):
+    build_demo_oversight(now=world["now"])
+    meeting = Meeting.objects.get()
+    client.force_login(User.objects.get(username="supervisor"))
+    html = client.get(reverse("oversight:meeting", args=[meeting.pk])).content.decode()
+    minutes = html.split('id="h-minutes"')[1].split("</section>")[0]
+    decisions = html.split('data-testid="decisions"')[1].split("</table>")[0]
+    for case in meeting.cases.all():
+        link = f'<a href="{reverse("cases:detail", args=[case.number])}">{case.number}</a>'
+        assert link in minutes and link in decisions

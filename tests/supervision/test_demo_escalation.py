@@ -34,3 +34,31 @@ def test_a_case_with_two_late_stages_is_listed_once(make_case):
     assert result["listed"] == 2
     assert sorted(Listing.objects.values_list("case__number", flat=True)) == sorted(
         [twice_late.number, later.number])
+
+
+def test_the_replay_reminds_a_late_case_when_it_was_late_not_today(make_case):
+    """The demo files months of history at once. Swept once at the end, the ladder
+    reminded a case late since March today; replayed at each working day's office start,
+    it reminds it the first morning it is late, and sends the letter two working days
+    later, each dated then (the worker's job function done at the sweep's moment)."""
+    from qinqing.cases.models import CaseEvent, StageClock
+    from qinqing.supervision.demo import LadderReplay
+    from qinqing.supervision.models import ReminderLetter
+    from qinqing.worktime.calendar import SHANGHAI
+
+    case = make_case(("dispatch", "sign"), now=T0)
+    resolve_due = StageClock.objects.get(case=case, stage="resolve").due_at
+    now = T0 + timedelta(days=60)
+    replay = LadderReplay(now)
+    replay.advance(T0)
+    replay.finish()
+
+    reminder = CaseEvent.objects.get(case=case, action="remind")
+    assert resolve_due < reminder.at < resolve_due + timedelta(days=4)  # the next morning(s)
+    local = reminder.at.astimezone(SHANGHAI)
+    assert (local.hour, local.minute) == (9, 0)
+    letter = ReminderLetter.objects.get(case=case)
+    assert reminder.at < letter.issued_at < resolve_due + timedelta(days=8)
+    moments = list(CaseEvent.objects.filter(case=case).order_by("seq")
+                   .values_list("at", flat=True))
+    assert moments == sorted(moments) and max(moments) < now - timedelta(days=40)

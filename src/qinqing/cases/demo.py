@@ -645,12 +645,15 @@ def _merge_payload(plan: Plan) -> tuple[str, dict]:
 
 # ------------------------------------------------------------------------ running
 
-def build_demo_cases(n: int, seed: int = 2024, *, now: datetime | None = None) -> dict[str, Any]:
+def build_demo_cases(n: int, seed: int = 2024, *, now: datetime | None = None,
+                     before: Callable[[datetime], None] | None = None) -> dict[str, Any]:
     """File n demo cases with full histories through the services; returns counts.
 
     Deterministic for a seed and a `now` (default: this minute). Every move is made at
     its own back-dated moment, never later than `now`; cases whose next move would come
-    after `now` stay open. Each run adds n more cases.
+    after `now` stay open. Each run adds n more cases. `before(moment)`, if given, is
+    called before each move, in time order (the demo replays the escalation ladder's
+    sweeps up to that moment: supervision.demo.LadderReplay).
     """
     if n <= 0:
         return {"cases": 0, "by_state": {}, "by_outcome": {}, "overdue": 0,
@@ -661,7 +664,7 @@ def build_demo_cases(n: int, seed: int = 2024, *, now: datetime | None = None) -
     plans = _plan(planner, n)
     with transaction.atomic():
         users, created = _actors(plans)
-        _run(plans, users, cutoff)
+        _run(plans, users, cutoff, before)
     numbers = [p.number for p in plans if p.number]
     cases = Case.objects.filter(number__in=numbers)
     by_state = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
@@ -727,7 +730,8 @@ def _actors(plans: list[Plan]) -> tuple[dict[str, User], int]:
     return users, created
 
 
-def _run(plans: list[Plan], users: dict[str, User], cutoff: datetime) -> None:
+def _run(plans: list[Plan], users: dict[str, User], cutoff: datetime,
+         before: Callable[[datetime], None] | None = None) -> None:
     from qinqing.cases import services
 
     heap = [(p.steps[0].at, p.index, 0) for p in plans if p.steps and p.steps[0].at <= cutoff]
@@ -737,6 +741,8 @@ def _run(plans: list[Plan], users: dict[str, User], cutoff: datetime) -> None:
         plan = plans[index]
         step = plan.steps[i]
         actor = users[step.actor]
+        if before is not None:
+            before(at)
         try:
             if step.action == "create":
                 data = {k: v for k, v in step.payload.items() if not k.startswith("_")}

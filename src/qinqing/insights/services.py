@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -34,9 +34,9 @@ def _editor(actor: User) -> None:
 # ------------------------------------------------------------------- typical cases
 
 def mark_typical(actor: User, case_number: str, *, title: str, summary: str,
-                 names_publishable: bool = False) -> TypicalCase:
+                 names_publishable: bool = False, now: datetime | None = None) -> TypicalCase:
     """Choose a case as typical for bulletins, with its public, anonymised text; choosing
-    it again replaces the text."""
+    it again replaces the text. (`now`: the moment it is chosen, by default this one.)"""
     _editor(actor)
     title, summary = (title or "").strip(), (summary or "").strip()
     with transaction.atomic():
@@ -66,7 +66,7 @@ def mark_typical(actor: User, case_number: str, *, title: str, summary: str,
                 errors[field] = problem
         if errors:
             raise InvalidInput(_("Some fields need correcting."), fields=errors)
-        now = timezone.now()
+        now = now or timezone.now()
         typical, _created = TypicalCase.objects.update_or_create(case=case, defaults=dict(
             title=title, summary=summary, names_publishable=names_publishable,
             chosen_by=actor, chosen_at=now, withdrawn_at=None))
@@ -134,9 +134,9 @@ class BulletinPreview:
 
 
 def _publishable(actor: User, start: date, end: date, region: str,
-                 today: date | None) -> Scope:
+                 today: date | None, now: datetime | None = None) -> Scope:
     _editor(actor)
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     if not region:
         top = queries.top_region()
         region = top.code if top else ""
@@ -187,7 +187,7 @@ ISSUE_ATTEMPTS = 3
 
 
 def publish_bulletin(actor: User, start: date, end: date, region: str,
-                     *, today: date | None = None) -> Bulletin:
+                     *, today: date | None = None, now: datetime | None = None) -> Bulletin:
     """Publish the bulletin of a finished period for a region: its figures, summary and
     typical cases as they are now, shown on the public page from then on, as the next
     issue (第N期) of the year. Publishing the same period and region again replaces the
@@ -201,20 +201,21 @@ def publish_bulletin(actor: User, start: date, end: date, region: str,
     depends on a worker running. It costs the editor those seconds once, on a deliberate,
     confirmed act a few times a month. The issue number is taken optimistically: if
     another bulletin took it meanwhile (the unique constraint says so), the files are
-    rendered again with the next one.
+    rendered again with the next one. (`now`: the moment it is published, by default
+    this one; the demo publishes at its own moment.)
     """
-    scope = _publishable(actor, start, end, region, today)
-    document = bulletins.document(scope, region_name=queries.region_name(scope.region))
+    scope = _publishable(actor, start, end, region, today, now)
+    document = bulletins.document(scope, region_name=queries.region_name(scope.region), now=now)
     body = issuing_body()
     for attempt in range(ISSUE_ATTEMPTS):
-        now = timezone.now()
-        published_on = timezone.localdate(now)
+        moment = now or timezone.now()
+        published_on = timezone.localdate(moment)
         number = next_issue(published_on.year)
         issued = _with_issue(document, body, published_on.year, number, published_on)
         files = _render_files(issued)
         try:
             with transaction.atomic():
-                return _store(actor, scope, issued, files, now, number)
+                return _store(actor, scope, issued, files, moment, number)
         except IntegrityError:
             if attempt == ISSUE_ATTEMPTS - 1:
                 raise

@@ -196,6 +196,8 @@ def _render_meeting(request, meeting, *, add_form=None, done_forms=None, status=
                  for d in meeting.decisions.all()]
     return render(request, "oversight/meeting.html", {
         "meeting": meeting, "decisions": decisions, "today": today,
+        # Listed, and linked where the minutes and decisions name them.
+        "meeting_cases": list(meeting.cases.all()),
         "can_add": _may(request, services.MEETING_ROLES),
         "add_form": add_form or forms.DecisionForm(prefix="add")}, status=status)
 

@@ -202,13 +202,20 @@ def _latest_reached(ids: list[int]) -> datetime:
     return EscalationStep.objects.filter(pk__in=ids).aggregate(m=Max("reached_at"))["m"]
 
 
+def _enqueue(ids: list[int]) -> None:
+    """Queue the background jobs of these steps, QINQING_LADDER_JOB_SIZE steps a job."""
+    from qinqing.supervision.tasks import process_steps
+
+    size = settings.QINQING_LADDER_JOB_SIZE
+    for start in range(0, len(ids), size):
+        process_steps.enqueue(ids[start:start + size])
+
+
 def _sweep_rung(rung: str, upper: datetime, now: datetime, limit: int,
-                status: str = StepStatus.QUEUED) -> int:
+                status: str = StepStatus.QUEUED, enqueue=_enqueue) -> int:
     """Create the rung's due steps and their jobs and move the rung's cursor, in one
     transaction: a step never exists without its job, nor a job without its steps, and a
     tick that dies leaves the cursor where it was. Returns how many steps it created."""
-    from qinqing.supervision.tasks import process_steps
-
     cursor = LadderCursor.objects.filter(rung=rung).first()
     ranges = _ranges(rung, upper, now, cursor)
     with transaction.atomic():
@@ -227,18 +234,14 @@ def _sweep_rung(rung: str, upper: datetime, now: datetime, limit: int,
             else:
                 position["audit_after"] = None if ranges.audit_wraps else ranges.audit_end
             ids += older
-        if status == StepStatus.QUEUED:
-            size = settings.QINQING_LADDER_JOB_SIZE
-            for start in range(0, len(ids), size):
-                process_steps.enqueue(ids[start:start + size])
+        if status == StepStatus.QUEUED and ids:
+            enqueue(ids)
         LadderCursor.objects.update_or_create(rung=rung, defaults=position)
     return len(ids)
 
 
-def _requeue_left_over(now: datetime, limit: int) -> int:
+def _requeue_left_over(now: datetime, limit: int, enqueue=_enqueue) -> int:
     """Steps to retry after a failure, and queued steps whose job is overdue."""
-    from qinqing.supervision.tasks import process_steps
-
     with transaction.atomic():
         retry = list(EscalationStep.objects.filter(status=StepStatus.RETRY, retry_at__lte=now)
                      .order_by("retry_at").values_list("pk", flat=True)[:limit])
@@ -252,27 +255,34 @@ def _requeue_left_over(now: datetime, limit: int) -> int:
             # created_at moves on, so a step is enqueued again once per REQUEUE_AFTER.
             EscalationStep.objects.filter(pk__in=stale).update(created_at=now)
         ids = sorted(retry + stale)
-        size = settings.QINQING_LADDER_JOB_SIZE
-        for start in range(0, len(ids), size):
-            process_steps.enqueue(ids[start:start + size])
+        if ids:
+            enqueue(ids)
     return len(ids)
 
 
-def sweep(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
-    """Find every rung that is due at `now` and queue its steps. Returns counts."""
+def sweep(now: datetime | None = None, limit: int | None = None, *,
+          enqueue=None) -> dict[str, int]:
+    """Find every rung that is due at `now` and queue its steps. Returns counts.
+
+    `enqueue` takes each batch of new step ids in place of queueing a background job
+    (`_enqueue`): the demo replays past sweeps and does their steps at once, at the
+    sweep's moment, inside the sweep's transaction (supervision.demo.LadderReplay)."""
     now = now or timezone.now()
+    enqueue = enqueue or _enqueue
     limit = limit or settings.QINQING_LADDER_BATCH
     policy = EscalationPolicy.current()
     found = {}
     if policy.notify_warning:
-        found["warning"] = _sweep_rung(Rung.WARNING, now, now, limit)
+        found["warning"] = _sweep_rung(Rung.WARNING, now, now, limit, enqueue=enqueue)
     if policy.remind_overdue:
-        found["reminder"] = _sweep_rung(Rung.REMINDER, now, now, limit)
+        found["reminder"] = _sweep_rung(Rung.REMINDER, now, now, limit, enqueue=enqueue)
     if policy.letter_after_days:
         found["letter"] = _sweep_rung(
-            Rung.LETTER, overdue_cutoff(policy.letter_after_days, now), now, limit)
+            Rung.LETTER, overdue_cutoff(policy.letter_after_days, now), now, limit,
+            enqueue=enqueue)
     if policy.auto_list_after_days:
         found["listing"] = _sweep_rung(
-            Rung.LISTING, overdue_cutoff(policy.auto_list_after_days, now), now, limit)
-    found["requeued"] = _requeue_left_over(now, limit)
+            Rung.LISTING, overdue_cutoff(policy.auto_list_after_days, now), now, limit,
+            enqueue=enqueue)
+    found["requeued"] = _requeue_left_over(now, limit, enqueue=enqueue)
     return found

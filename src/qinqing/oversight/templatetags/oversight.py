@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from django import template
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from qinqing.oversight import queries
 
 register = template.Library()
+
+
+@register.filter
+def case_links(text, cases):
+    """The text (escaped, line breaks kept) with each number of `cases` in it linked to
+    that case's page: a meeting's minutes and decisions name the cases they discuss."""
+    numbers = {case.number for case in cases}
+    html = escape(text or "")
+    if numbers:
+        pattern = re.compile("|".join(re.escape(n) for n in sorted(numbers, key=len,
+                                                                     reverse=True)))
+        html = pattern.sub(lambda m: format_html('<a href="{}">{}</a>', reverse(
+            "cases:detail", args=[m.group(0)]), m.group(0)), html)
+    return mark_safe(html.replace("\n", "<br>"))
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 20, 34
