@@ -258,7 +258,7 @@ def test_cli_prints_one_line_without_traceback(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
-    # (a fresh data folder first reports its generated keys, one line each)
-    assert all(line.startswith("qinqing: generated ") for line in lines[:-1])
+    # (a fresh data folder first reports its generated keys, on one line)
+    assert all(line.startswith("qinqing: WARNING: generated ") for line in lines[:-1])
     assert lines[-1] == (
         f"CommandError: {path}: not a readable Excel .xlsx workbook (File is not a zip file)")
