@@ -23,6 +23,18 @@ def _empty_process_caches(settings):
     refdata.reset_all()
 
 
+@pytest.fixture(autouse=True)
+def _platform_language():
+    # LocaleMiddleware activates each request's language in the thread and never
+    # deactivates it, so one test's English request (the admin's, say) left every later
+    # test of the process reading English labels and formulas.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item):
     # pytest-django never commits, so the caches would take every master-data row the
