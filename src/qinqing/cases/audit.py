@@ -17,11 +17,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qinqing import xlsx
 from qinqing.cases import queries
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000  # rows in one export: a wider range is split by date
-FORMULA_START = ("=", "+", "-", "@")
 
 
 def _auditor(request):
@@ -58,14 +58,6 @@ def unmask_log(request):
         "query": query.urlencode()})
 
 
-def safe_cell(value):
-    """Text a spreadsheet would take for a formula (=, +, -, @ first) is written with a
-    leading apostrophe, so a reason typed as `=HYPERLINK(...)` stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 @login_required
 def unmask_log_xlsx(request):
     from openpyxl import Workbook
@@ -83,7 +75,8 @@ def unmask_log_xlsx(request):
         cell.font = Font(bold=True)
     for entry in entries.iterator(chunk_size=1000):
         row = queries.unmask_row(entry)
-        sheet.append([row["at"].replace(tzinfo=None)] + [safe_cell(row[key]) for key in (
+        # Through qinqing.xlsx: a reason typed as `=HYPERLINK(...)` stays text.
+        xlsx.append(sheet, [row["at"].replace(tzinfo=None)] + [row[key] for key in (
             "user", "username", "unit", "case", "reporter", "reason")])
         sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd hh:mm"
     for column, width in zip(range(1, 8), (18, 14, 16, 24, 18, 22, 60)):
