@@ -121,10 +121,12 @@ class Workbench:
 # ----------------------------------------------------------------------- intake form
 
 def register_call(page, *, phone: str, name: str, kind: str, category: str, content: str,
-                  region: str = "", enterprise: str = "") -> str:
+                  region: str = "", enterprise: str = "", navigate: bool = True) -> str:
     """Fill the hotline intake form as an agent does during a call (the pickers take the
-    first match on Enter) and save it. Returns the new case's number."""
-    page.goto("/intake/new/")
+    first match on Enter) and save it. Returns the new case's number. With
+    navigate=False the page is already on the form (reached through the menu)."""
+    if navigate:
+        page.goto("/intake/new/")
     page.locator("#id_phone").fill(phone)
     page.locator("#id_name").fill(name)
     for picker, text in (("#id_kind", kind), ("#id_category", category)):

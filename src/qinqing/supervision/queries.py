@@ -139,6 +139,7 @@ def case_supervision(case) -> dict:
     """The case page's supervision panel: its listings and reminder letters."""
     return {
         "listing": Listing.objects.filter(case=case, closed_at__isnull=True).first(),
-        "letters": list(ReminderLetter.objects.filter(case=case).select_related("attachment")
+        "letters": list(ReminderLetter.objects.filter(case=case)
+                        .select_related("attachment", "unit")
                         .order_by("issued_at")),
     }
