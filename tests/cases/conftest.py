@@ -64,6 +64,18 @@ def user(demo_org):
     return lambda username: User.objects.select_related("unit").get(username=username)
 
 
+@pytest.fixture
+def client_for(user):
+    """client_for(username) -> a test client signed in as that demo account."""
+    from django.test import Client
+
+    def make(username):
+        client = Client()
+        client.force_login(user(username))
+        return client
+    return make
+
+
 def case_data(kind="complaint", **overrides):
     data = {"kind": kind, "channel": "hotline", "category": "SPFW-01",
             "title": "营业执照办理超期", "content": "申请营业执照已超过承诺时限仍未办结。",

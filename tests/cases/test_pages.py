@@ -16,15 +16,6 @@ from qinqing.cases.models import CaseEvent, State, UnmaskLog
 from .conftest import LEAD, OTHER
 
 
-@pytest.fixture
-def client_for(user):
-    def make(username):
-        client = Client()
-        client.force_login(user(username))
-        return client
-    return make
-
-
 def events(case):
     return CaseEvent.objects.filter(case=case).count()
 

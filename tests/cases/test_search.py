@@ -14,15 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from .conftest import LEAD, OTHER, at
 
 
-@pytest.fixture
-def client_for(user):
-    def make(username):
-        client = Client()
-        client.force_login(user(username))
-        return client
-    return make
-
-
 def _found(client, **params) -> set[str]:
     response = client.get("/cases/", params)
     assert response.status_code == 200

@@ -14,15 +14,6 @@ from django.utils import timezone
 from .conftest import at
 
 
-@pytest.fixture
-def client_for(user):
-    def make(username):
-        client = Client()
-        client.force_login(user(username))
-        return client
-    return make
-
-
 def _stage(page: str, stage: str) -> str:
     return re.search(rf'<li data-stage="{stage}">(.*?)</li>', page, re.S).group(1)
 
