@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 run: install fonts
 	$(BIN)/qinqing migrate --noinput -v 0
 	$(BIN)/qinqing collectstatic --noinput -v 0
-	$(BIN)/qinqing demo --cases 300 --if-empty
+	$(BIN)/qinqing demo --cases 500 --if-empty
 	$(BIN)/qinqing serve --with-worker
 
 ## The whole test suite (SQLite, or the database DATABASE_URL names)

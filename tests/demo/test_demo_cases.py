@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import random
 from datetime import datetime, timedelta, timezone as dt_timezone
 from io import StringIO
@@ -33,7 +35,9 @@ def test_every_outcome_and_path_is_shown(world):
     closed = Case.objects.filter(state=State.CLOSED)
     assert set(closed.values_list("outcome", flat=True)) == set(Outcome.values)
     direct = closed.filter(outcome=Outcome.DIRECT_ANSWER)
-    assert direct.count() >= N_CASES // 3  # consultations answered directly: the largest share
+    # Consultations answered directly: the largest outcome (of 60 cases, 34 forced paths).
+    by_outcome = Counter(closed.values_list("outcome", flat=True))
+    assert by_outcome.most_common(1)[0][0] == Outcome.DIRECT_ANSWER, by_outcome
     assert not direct.exclude(kind="consultation").exists()
     assert not direct.filter(answer="").exists()
     merged_cases = Case.objects.filter(outcome=Outcome.MERGED)

@@ -9,8 +9,10 @@ the last four months. It never sets a state or writes an event itself: every cas
 registered with services.create_case and moved with services.perform, each move
 back-dated with `now=` and all moves of all cases made in chronological order, as the
 hotline, the dispatcher, the units' handlers and the callback agents would have made
-them. About 85% of matters are consultations answered directly (the share on the
-Linfen line); the rest are dispatched along the catalogue, and end up signed, returned
+them. About half the matters are consultations answered directly (Linfen's line
+answered 89% so; the demo routes more, so that the unit ranking has enough cases); most
+routed matters land on ten busy units (LEAD_WEIGHTS), and the rest are drawn freely.
+The routed ones are dispatched along the catalogue, and end up signed, returned
 and re-dispatched, extended, suspended, replied, sent back, called back satisfied,
 reopened, merged, rejected or not accepted, or are still open (some of them overdue).
 The same seed gives the same cases. Running it again adds another n cases.
@@ -45,6 +47,7 @@ from qinqing.worktime.queries import current_calendar
 CITY_DEPT = {name: f"{CITY_CODE}-D{i:02d}" for i, name in enumerate(CITY_DEPARTMENTS, start=1)}
 DISCIPLINE = f"{CITY_CODE}-JW"
 ZONE_CODE = "990171"
+HOME_DISTRICT = "990102"  # 河阳区, where the demo's unit logins work
 _BASIS = f"{CITY_NAME}营商环境投诉派单目录（演示数据）：{{unit}}权责清单"
 
 # (category, lead unit, co-units); department names as in org.demo.CITY_DEPARTMENTS.
@@ -124,14 +127,23 @@ TOP_WEIGHTS = {"SPFW": 25, "ZFJG": 15, "ZCLS": 12, "YSBZ": 10, "TQZK": 13, "ZWCX
                "GBZF": 6, "SQSF": 6, "SCHJ": 5, "QT": 3}
 # Where a unit says a case is not theirs, the dispatcher's other candidate.
 ALTERNATE = {"SPFW": "住房和城乡建设局", "ZFJG": "城市管理局", "ZCLS": "财政局",
-             "YSBZ": "水务局", "TQZK": "住房和城乡建设局", "ZWCX": "商务局",
+             "YSBZ": "发展和改革委员会", "TQZK": "住房和城乡建设局", "ZWCX": "发展和改革委员会",
              "SQSF": "发展和改革委员会", "SCHJ": "财政局", "QT": "工业和信息化局"}
+# Where routed matters land. Complaint lines are concentrated: a few departments take most
+# matters, and a unit ranking needs enough cases behind each unit's rates. So the demo
+# picks most routed matters' lead unit first (these weights; department names, or a
+# district's catalogue suffix), then a matter and a place the catalogue routes to it; a
+# TAIL_SHARE of them is drawn freely (any category, any region), so other units get a few.
+LEAD_WEIGHTS = {"行政审批服务管理局": 14, "市场监督管理局": 14, "发展和改革委员会": 10, "财政局": 10,
+                "住房和城乡建设局": 8, "工业和信息化局": 7, "营商环境建设局": 6, "纪委监委": 5,
+                "XZSP": 9, "SCJG": 9}
+TAIL_SHARE = 0.05
 CHANNELS = [("hotline", 55), ("web", 15), ("window_qr", 5), ("enterprise_qr", 6),
             ("cannot_do_window", 4), ("mayor_mailbox", 5), ("rating", 3),
             ("enterprise_visit", 3), ("monitoring_point", 2), ("transfer", 2)]
 
 # Scenario → weight among the cases not forced (see FORCED). Merged counts two cases.
-SCENARIOS = [("direct", 860), ("resolved", 70), ("returned", 8), ("upheld", 3), ("reopened", 10),
+SCENARIOS = [("direct", 200), ("resolved", 70), ("returned", 8), ("upheld", 3), ("reopened", 10),
              ("merged", 7), ("rejected", 6), ("not_accepted", 10), ("extended", 8),
              ("suspended", 3), ("sent_back", 5), ("stuck", 10)]
 # One of each, first, so that even a small demo shows every state and outcome.
@@ -206,6 +218,8 @@ class _Planner:
                     for code, _ in COUNTIES]
         self.regions = [(c, w) for c, w in regions if c in self.units]
         self.counter = 0
+        self.leads = [(f"{HOME_DISTRICT}-{key}" if key.isascii() else _unit_code(key), w)
+                      for key, w in LEAD_WEIGHTS.items()]
 
     # -- random helpers
     def pick(self, weighted):
@@ -304,6 +318,19 @@ class _Planner:
         data["_answer"] = template.answer.format(**values) if template.answer else ""
         data["_values"] = values
         return data
+
+    def routed_to(self, lead: str, exclude_tops: tuple[str, ...]) -> tuple[Template | None,
+                                                                           str | None]:
+        """A matter (template) and a region the catalogue routes to `lead`; (None, None)
+        when none is found, and the matter is then drawn freely."""
+        tops = [t for t in self.by_top if t not in exclude_tops]
+        for _draw in range(12):
+            region = HOME_DISTRICT if lead.startswith(HOME_DISTRICT) else self.pick(self.regions)
+            matters = [t for top in tops for t in self.by_top[top] if t.kind != "consultation"
+                       and self.proposal(t.category, region)[0] == lead]
+            if matters:
+                return self.rng.choice(matters), region
+        return None, None
 
     def _place(self, region: str) -> str:
         if region == CITY_CODE:
@@ -422,8 +449,11 @@ class _Planner:
     def _start(self, scenario: str, *, at: datetime | None = None, urgent_share: float = 0,
                exclude_tops: tuple[str, ...] = (), channel: str | None = None,
                top: str | None = None, region: str | None = None):
+        template = None
+        if not (top or region) and self.rng.random() >= TAIL_SHARE:
+            template, region = self.routed_to(self.pick(self.leads), exclude_tops)
         data = self.case_data("any", top, exclude_tops=exclude_tops, channel=channel,
-                              region=region)
+                              region=region, template=template)
         if data["kind"] in ("complaint", "help") and self.rng.random() < urgent_share:
             data["urgency"] = "urgent"
         plan = self.new(scenario, data)
