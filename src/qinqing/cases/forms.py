@@ -78,7 +78,7 @@ class DispatchForm(ActionForm):
         self.fields["co_units"].choices = unit_choices()
 
     def clean_lead_unit(self):
-        from qinqing.intake.queries import resolve_unit
+        from qinqing.org.queries import resolve_unit
 
         return resolve_unit(self.cleaned_data["lead_unit"])
 

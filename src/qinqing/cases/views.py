@@ -278,7 +278,7 @@ def _search_choices(user) -> dict:
 
     from qinqing.cases.forms import unit_choices
     from qinqing.cases.models import Category
-    from qinqing.intake.queries import region_choices
+    from qinqing.org.queries import region_choices
 
     categories: dict[str, list] = {}
     for code, name, parent in (Category.objects.filter(is_active=True)

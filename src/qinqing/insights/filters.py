@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qinqing.org.models import REGION_KINDS, Unit
+from qinqing.org import queries as org_queries
 
 DEFAULT_DAYS = 30
 # A day-by-day trend of more than a year is unreadable, and its cost grows with the span.
@@ -19,8 +19,7 @@ FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def region_choices() -> list[tuple[str, str]]:
-    return [("", _("whole city"))] + list(
-        Unit.objects.filter(kind__in=REGION_KINDS).order_by("path").values_list("code", "name"))
+    return [("", _("whole city"))] + org_queries.region_choices(include_inactive=True)
 
 
 class PeriodFilter(forms.Form):

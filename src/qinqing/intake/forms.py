@@ -18,6 +18,7 @@ from qinqing.cases import confidential
 from qinqing.cases.models import Kind
 from qinqing.cases.models.case import Channel, Urgency
 from qinqing.intake import queries
+from qinqing.org.queries import region_choices, resolve_unit
 from qinqing.text import TextForm
 
 # The service's field names → this form's (the reporter's fields are nested there).
@@ -92,7 +93,7 @@ class IntakeForm(TextForm):
         self.categories = categories if categories is not None else queries.category_options()
         self.kinds = kinds if kinds is not None else queries.kind_options()
         self.fields["region"].choices = [("", _("— from the unit or the hotline —"))] + list(
-            regions if regions is not None else queries.region_choices())
+            regions if regions is not None else region_choices())
         for name, field in self.fields.items():
             if field.help_text and not field.widget.is_hidden:
                 # The help text is read out with the field (web/field.html gives it this id).
@@ -122,7 +123,7 @@ class IntakeForm(TextForm):
         return value
 
     def clean_subject_unit(self):
-        return queries.resolve_unit(self.cleaned_data["subject_unit"])
+        return resolve_unit(self.cleaned_data["subject_unit"])
 
     def clean(self):
         data = super().clean()

@@ -22,7 +22,7 @@ from qinqing.cases.models import Case, Category, Kind, Reporter
 from qinqing.cases.models.case import OPEN_STATES
 from qinqing.cases import access
 from qinqing.cases.queries import cases_of_caller, visible_cases
-from qinqing.org.models import REGION_KINDS, Role, Unit, UnitKind, User
+from qinqing.org.models import User
 
 EARLIER_LIMIT = 10
 SIMILAR_DAYS = 30
@@ -136,31 +136,6 @@ def resolve_option(options: list[Option], text: str) -> str | None:
             return option.value
     found = search_options(options, typed)
     return found[0].value if len(found) == 1 else None
-
-
-def region_choices() -> list[tuple[str, str]]:
-    """The city, its counties and the development zone, for the region picker."""
-    return list(Unit.objects.active().filter(kind__in=REGION_KINDS).order_by("path")
-                .values_list("code", "name"))
-
-
-def unit_options() -> list[tuple[str, str]]:
-    """Every active unit a case may be about (departments, halls and windows): code, name."""
-    return list(Unit.objects.active().exclude(kind=UnitKind.CITY_GOVERNMENT).order_by("path")
-                .values_list("code", "name"))
-
-
-def resolve_unit(text: str) -> str:
-    """A unit picked by code, by 'code name' or by its exact name; otherwise what was typed
-    (the service then says no unit has that code)."""
-    typed = (text or "").strip()
-    if not typed:
-        return ""
-    code = typed.split()[0]
-    if Unit.objects.filter(code=code).exists():
-        return code
-    by_name = list(Unit.objects.active().filter(name=typed).values_list("code", flat=True)[:2])
-    return by_name[0] if len(by_name) == 1 else typed
 
 
 # ------------------------------------------------------------------ earlier cases

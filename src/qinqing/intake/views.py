@@ -20,6 +20,7 @@ from qinqing.cases.models import State
 from qinqing.cases.services import INTAKE_ROLES
 from qinqing.intake import queries, services
 from qinqing.intake.forms import IntakeForm
+from qinqing.org.queries import region_choices, unit_options
 
 # Look-alike checks compare at most this much of the text (the rest adds little).
 SIMILAR_TEXT_CHARS = 1000
@@ -38,7 +39,7 @@ def _new_key() -> str:
 
 def _options() -> dict:
     return {"categories": queries.category_options(), "kinds": queries.kind_options(),
-            "regions": queries.region_choices()}
+            "regions": region_choices()}
 
 
 def _render_form(request, form: IntakeForm, status: int = 200, earlier_case=None):
@@ -48,7 +49,7 @@ def _render_form(request, form: IntakeForm, status: int = 200, earlier_case=None
         "form": form,
         "kind_options": [o.as_json() for o in form.kinds],
         "category_options": [o.as_json() for o in form.categories],
-        "unit_options": queries.unit_options(),
+        "unit_options": unit_options(),
         "earlier_case": earlier_case,
         "similar_days": queries.SIMILAR_DAYS,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qinqing.org.models import Unit, UnitQuerySet, User
+from qinqing.org.models import REGION_KINDS, Unit, UnitKind, UnitQuerySet, User
 
 
 def visible_units(user: User) -> UnitQuerySet:
@@ -35,3 +35,32 @@ def region_of(unit: Unit) -> Unit | None:
         if code in ancestors:
             return ancestors[code]
     return None
+
+
+def region_choices(*, include_inactive: bool = False) -> list[tuple[str, str]]:
+    """The city, its counties and the development zone, in the tree's order: (code, name).
+
+    Figures' filters include regions no longer active: their past figures stay reachable."""
+    regions = Unit.objects.filter(kind__in=REGION_KINDS)
+    if not include_inactive:
+        regions = regions.filter(is_active=True)
+    return list(regions.order_by("path").values_list("code", "name"))
+
+
+def unit_options() -> list[tuple[str, str]]:
+    """Every active unit a case may be about (departments, halls and windows): code, name."""
+    return list(Unit.objects.active().exclude(kind=UnitKind.CITY_GOVERNMENT).order_by("path")
+                .values_list("code", "name"))
+
+
+def resolve_unit(text: str) -> str:
+    """A unit picked by code, by 'code name' or by its exact name; otherwise what was typed
+    (the service then says no unit has that code)."""
+    typed = (text or "").strip()
+    if not typed:
+        return ""
+    code = typed.split()[0]
+    if Unit.objects.filter(code=code).exists():
+        return code
+    by_name = list(Unit.objects.active().filter(name=typed).values_list("code", flat=True)[:2])
+    return by_name[0] if len(by_name) == 1 else typed

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing import limits
 from qinqing.cases.models import Category, Kind
-from qinqing.org.models import REGION_KINDS, Unit, UnitKind
+from qinqing.org.models import Unit, UnitKind
+from qinqing.org.queries import region_choices
 from qinqing.oversight.models import ProblemType, SanctionType
 from qinqing.text import TextForm
 
@@ -49,11 +50,6 @@ def unit_choices(*, places: bool = False):
         groups.setdefault(top.short_name or top.name, []).append(
             (unit.code, f"{unit.name}（{unit.code}）"))
     return list(groups.items())
-
-
-def region_choices():
-    return [(u.code, u.name) for u in Unit.objects.filter(kind__in=REGION_KINDS,
-                                                          is_active=True).order_by("path")]
 
 
 def category_choices():
