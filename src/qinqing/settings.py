@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "qinqing.web.limits.UploadLimitMiddleware",
     # A page whose write found the database busy answers 503, not 500 (web/busy.py).
     "qinqing.web.busy.BusyDatabaseMiddleware",
+    # A value the database refuses (PostgreSQL: NUL in text) answers 400 (web/refused.py).
+    "qinqing.web.refused.RefusedValueMiddleware",
 ]
 
 ROOT_URLCONF = "qinqing.urls"
