@@ -29,8 +29,10 @@ run: install fonts
 	$(BIN)/qinqing demo --cases 500 --if-empty
 	$(BIN)/qinqing serve --with-worker
 
-## The whole test suite (SQLite, or the database DATABASE_URL names)
+## The import layers (pyproject.toml), then the whole test suite (SQLite, or the database
+## DATABASE_URL names)
 test: install-test browser fonts
+	$(BIN)/lint-imports --no-cache
 	QINQING_DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Debian's chromium and a Chinese font for the browser tests (tests/e2e). As root they are

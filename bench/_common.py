@@ -93,7 +93,7 @@ def migrate_and_demo() -> dict:
     """Schema plus the demo city (176 units, one login per role)."""
     from django.core.management import call_command
 
-    from qinqing.org.demo import build_demo_organisation
+    from qinqing.demo.city import build_demo_organisation
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)

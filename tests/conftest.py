@@ -48,6 +48,6 @@ def pytest_runtest_call(item):
 
 @pytest.fixture
 def demo_org(db):
-    from qinqing.org.demo import build_demo_organisation
+    from qinqing.demo.city import build_demo_organisation
 
     build_demo_organisation()

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "qinqing.background.apps.TaskResultsConfig",
     "qinqing.oversight",
     "qinqing.insights",
+    "qinqing.demo",  # `qinqing demo`: above every other app
 ]
 
 MIDDLEWARE = [

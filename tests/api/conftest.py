@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from qinqing.org.demo import DEMO_LOGINS
+from qinqing.demo.city import DEMO_LOGINS
 
 CONSULTATION = {"kind": "consultation", "channel": "hotline", "category": "SPFW-01",
                 "content": "营业执照变更网上办理一直提示系统繁忙，请问怎么办？",

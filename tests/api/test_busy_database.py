@@ -40,7 +40,7 @@ options["init_command"] = options["init_command"].replace("busy_timeout=5000",
 call_command("migrate", verbosity=0)
 from qinqing.cases import services
 from qinqing.cases.models import Case
-from qinqing.org.demo import build_demo_organisation
+from qinqing.demo.city import build_demo_organisation
 from qinqing.org.models import User
 from django.test import Client
 

@@ -74,7 +74,7 @@ def test_two_workers_do_1000_jobs_once_and_survive_a_kill(tmp_path):
     from qinqing.cases import services as case_services
     from qinqing.cases.models import CaseEvent
     from qinqing.notifications.models import Notification
-    from qinqing.org.demo import build_demo_organisation
+    from qinqing.demo.city import build_demo_organisation
     from qinqing.org.models import User
     from qinqing.supervision.models import EscalationPolicy, EscalationStep
 

@@ -38,7 +38,7 @@ REPORTER = {"name": "张三丰", "phone": "13812345678", "id_number": "110105194
 @pytest.fixture(scope="package")
 def _demo_city(django_db_setup, django_db_blocker):
     def build():
-        from qinqing.org.demo import DEMO_PASSWORD, build_demo_organisation
+        from qinqing.demo.city import DEMO_PASSWORD, build_demo_organisation
         from qinqing.org.models import Unit, User
         from qinqing.org.services import ensure_staff
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from qinqing.cases import services
 from qinqing.cases.models import UnmaskLog
-from qinqing.org.demo import DEMO_PASSWORD
+from qinqing.demo.city import DEMO_PASSWORD
 from qinqing.web.navigation import items_for
 
 URL = "/audit/unmask/"

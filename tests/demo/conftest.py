@@ -20,8 +20,8 @@ def _demo_world(django_db_setup, django_db_blocker):
     now = timezone.now().replace(second=0, microsecond=0)
 
     def build():
-        from qinqing.cases.demo import build_demo_cases, build_demo_catalogue
-        from qinqing.org.demo import build_demo_organisation
+        from qinqing.demo.cases import build_demo_cases, build_demo_catalogue
+        from qinqing.demo.city import build_demo_organisation
 
         build_demo_organisation()
         build_demo_catalogue()

@@ -9,8 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from qinqing.cases import demo
-from qinqing.cases.demo import build_demo_cases, build_demo_catalogue, demo_catalogue_rows
+from qinqing.demo import cases as demo
+from qinqing.demo.cases import build_demo_cases, build_demo_catalogue, demo_catalogue_rows
 from qinqing.cases.models import AssignmentRule, Case, CaseEvent, Category, Outcome, State
 from qinqing.cases.models.case import Satisfaction
 from qinqing.cases.queries import CaseFilters, filtered_cases, propose_assignment
@@ -189,7 +189,7 @@ def test_demo_command_prints_case_counts(world):
     line = next(line for line in out.getvalue().splitlines() if line.startswith("demo cases"))
     assert line.startswith("demo cases: 5 added in ")
     # The first time cases are added, the oversight story adds cases of its own.
-    from qinqing.oversight.demo import DEMO_CASES
+    from qinqing.demo.oversight import DEMO_CASES
 
     assert "demo oversight: 2 sweep campaigns" in out.getvalue()
     assert Case.objects.count() == N_CASES + 5 + DEMO_CASES

@@ -13,7 +13,7 @@ from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import Case, CaseEvent
 from qinqing.org.models import User
 from qinqing.oversight import queries
-from qinqing.oversight.demo import DEMO_CASES, build_demo_oversight
+from qinqing.demo.oversight import DEMO_CASES, build_demo_oversight
 from qinqing.oversight.models import (
     AccountabilityRecord, Campaign, Decision, Inspection, Meeting,
 )

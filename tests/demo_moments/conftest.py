@@ -14,8 +14,8 @@ from tests.worlds import package_world
 @pytest.fixture(scope="package")
 def _demo_city(django_db_setup, django_db_blocker):
     def build():
-        from qinqing.cases.demo import build_demo_catalogue
-        from qinqing.org.demo import build_demo_organisation
+        from qinqing.demo.cases import build_demo_catalogue
+        from qinqing.demo.city import build_demo_organisation
 
         build_demo_organisation()
         build_demo_catalogue()

@@ -65,11 +65,11 @@ MOMENTS = {
 def test_the_whole_demo_at(now, demo_city, client):
     from qinqing.cases.ledger import broken_chains
     from qinqing.cases.models import Case, CaseEvent, Outcome, StageClock, State
-    from qinqing.insights.demo import last_finished_month
+    from qinqing.demo.insights import last_finished_month
     from qinqing.insights.models import Bulletin, CaseTerms, TypicalCase
-    from qinqing.org.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from qinqing.demo.city import DEMO_LOGINS, DEMO_PASSWORD
     from qinqing.org.models import User
-    from qinqing.oversight.demo import DEMO_CASES
+    from qinqing.demo.oversight import DEMO_CASES
     from qinqing.oversight.models import (
         AccountabilityRecord, Campaign, Inspection, Meeting,
     )

@@ -27,9 +27,9 @@ def at(*args) -> datetime:
 @pytest.fixture(scope="package")
 def _city(django_db_setup, django_db_blocker):
     def build():
-        from qinqing.org.demo import build_demo_organisation
+        from qinqing.demo.city import build_demo_organisation
 
-        from qinqing.org.demo import DEMO_PASSWORD
+        from qinqing.demo.city import DEMO_PASSWORD
         from qinqing.org.models import Unit
         from qinqing.org.services import ensure_staff
 

@@ -34,7 +34,7 @@ FULL = [("dispatch", 10), ("sign", 30), ("reply", 600), ("review", 620), ("callb
 
 
 def setup_staff() -> None:
-    from qinqing.org.demo import DEMO_PASSWORD
+    from qinqing.demo.city import DEMO_PASSWORD
     from qinqing.org.models import Unit
     from qinqing.org.services import ensure_staff
 

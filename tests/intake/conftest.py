@@ -19,7 +19,7 @@ EXTRA_STAFF = [("intake_cty", "intake_agent", "990102")]
 @pytest.fixture(scope="package")
 def _demo_city(django_db_setup, django_db_blocker):
     def build():
-        from qinqing.org.demo import DEMO_PASSWORD, build_demo_organisation
+        from qinqing.demo.city import DEMO_PASSWORD, build_demo_organisation
         from qinqing.org.models import Unit
         from qinqing.org.services import ensure_staff
 

@@ -1,6 +1,6 @@
 import pytest
 
-from qinqing.org.demo import DEMO_LOGINS, build_demo_organisation
+from qinqing.demo.city import DEMO_LOGINS, build_demo_organisation
 from qinqing.org.models import Role, Unit, UnitKind, User
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ def test_if_empty_adds_cases_only_to_an_empty_database():
     from django.core.management import call_command
 
     from qinqing.cases.models import Case
-    from qinqing.oversight.demo import DEMO_CASES  # the oversight story's own cases
+    from qinqing.demo.oversight import DEMO_CASES  # the oversight story's own cases
 
     out = StringIO()
     call_command("demo", "--cases", "5", "--if-empty", stdout=out)

@@ -20,7 +20,7 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=SH)  # a Monday, a working day
 @pytest.fixture(scope="package")
 def _city(django_db_setup, django_db_blocker):
     def build():
-        from qinqing.org.demo import build_demo_organisation
+        from qinqing.demo.city import build_demo_organisation
 
         build_demo_organisation()
 

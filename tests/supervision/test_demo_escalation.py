@@ -17,7 +17,7 @@ def test_a_case_with_two_late_stages_is_listed_once(make_case):
     demo took such a case for both of its listings, and listing it the second time
     crashed `qinqing demo` (NotAllowedInState: 该工单已在挂牌督办中)."""
     from qinqing.cases.models import StageClock
-    from qinqing.supervision.demo import escalate_demo
+    from qinqing.demo.supervision import escalate_demo
     from qinqing.supervision.models import Listing
 
     twice_late = make_case(("dispatch",), now=T0)
@@ -42,7 +42,7 @@ def test_the_replay_reminds_a_late_case_when_it_was_late_not_today(make_case):
     it reminds it the first morning it is late, and sends the letter two working days
     later, each dated then (the worker's job function done at the sweep's moment)."""
     from qinqing.cases.models import CaseEvent, StageClock
-    from qinqing.supervision.demo import LadderReplay
+    from qinqing.demo.supervision import LadderReplay
     from qinqing.supervision.models import ReminderLetter
     from qinqing.worktime.calendar import SHANGHAI
 

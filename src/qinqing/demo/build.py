@@ -28,9 +28,9 @@ def build_demo(*, now: datetime | None = None, cases: int = 0, seed: int = 2024,
                if_empty: bool = False) -> dict:
     """Build (or refresh) the demo at `now`; returns what each part made (None for a
     part not made)."""
-    from qinqing.cases.demo import build_demo_cases, build_demo_catalogue
+    from qinqing.demo.cases import build_demo_cases, build_demo_catalogue
     from qinqing.cases.models import Case
-    from qinqing.org.demo import build_demo_organisation
+    from qinqing.demo.city import build_demo_organisation
 
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     report = {"now": now, "organisation": build_demo_organisation(),
@@ -41,10 +41,10 @@ def build_demo(*, now: datetime | None = None, cases: int = 0, seed: int = 2024,
         return report
     if not cases:
         return report
-    from qinqing.insights.demo import publish_demo_bulletin
+    from qinqing.demo.insights import publish_demo_bulletin
     from qinqing.insights.hot_topics import segment_all
-    from qinqing.oversight.demo import build_demo_oversight, demo_exists, start_city_sweep
-    from qinqing.supervision.demo import LadderReplay, escalate_demo, give_duty_phones
+    from qinqing.demo.oversight import build_demo_oversight, demo_exists, start_city_sweep
+    from qinqing.demo.supervision import LadderReplay, escalate_demo, give_duty_phones
 
     with transaction.atomic():
         give_duty_phones()

@@ -1,4 +1,4 @@
-"""Fictional texts for the demo cases (qinqing.cases.demo): what callers say, what units reply.
+"""Fictional texts for the demo cases (qinqing.demo.cases): what callers say, what units reply.
 
 One line per template: ``category|kind|title|content`` and, for a consultation (kind q),
 ``|answer`` as the hotline's direct answer. Kinds: c complaint, r report of misconduct,

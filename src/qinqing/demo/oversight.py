@@ -29,11 +29,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from qinqing.cases import services as case_services
-from qinqing.cases.demo_texts import GIVEN, SURNAMES
+from qinqing.demo.case_texts import GIVEN, SURNAMES
 from qinqing.cases.errors import InvalidInput
 from qinqing.cases.models import Category
 from qinqing.cases.queries import propose_assignment
-from qinqing.org.demo import CITY_NAME, DEMO_PASSWORD
+from qinqing.demo.city import CITY_NAME, DEMO_PASSWORD
 from qinqing.org.models import Role, Unit, User
 from qinqing.org.services import ensure_staff
 from qinqing.oversight import services

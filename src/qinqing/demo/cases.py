@@ -32,11 +32,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from qinqing.cases import demo_texts as texts
+from qinqing.demo import case_texts as texts
 from qinqing.cases.models import Case, Category, StageClock, State
 from qinqing.cases.queries import propose_assignment
 from qinqing.cases.routing_import import RuleRow, import_assignment_rules
-from qinqing.org.demo import CITY_CODE, CITY_DEPARTMENTS, CITY_NAME, COUNTIES, DEMO_PASSWORD
+from qinqing.demo.city import CITY_CODE, CITY_DEPARTMENTS, CITY_NAME, COUNTIES, DEMO_PASSWORD
 from qinqing.org.models import Role, Unit, User
 from qinqing.org.services import ensure_staff
 from qinqing.worktime.calendar import SHANGHAI, add_office_time, office_time_between

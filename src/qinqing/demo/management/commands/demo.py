@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qinqing.org.demo import DEMO_LOGINS, DEMO_PASSWORD
+from qinqing.demo.city import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", type=_moment, default=None, help=SUPPRESS)
 
     def handle(self, *args, cases, seed, if_empty, now, **options):
-        from qinqing.web.demo import build_demo
+        from qinqing.demo.build import build_demo
 
         if cases < 0:
             raise CommandError("--cases must be 0 or more")

@@ -21,7 +21,7 @@ from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from qinqing.cases.models import StageClock
-from qinqing.org.demo import CITY_CODE, CITY_DEPARTMENTS
+from qinqing.demo.city import CITY_CODE, CITY_DEPARTMENTS
 from qinqing.org.models import Unit, User
 from qinqing.supervision import ladder, services
 from qinqing.supervision.models import (
