@@ -601,6 +601,25 @@ def test_openapi_document(api_client, demo_org):
     assert any(s.get("scheme") == "bearer" for s in schemes), schemes
 
 
+def test_openapi_lists_the_shared_errors_each_operation_can_meet(api_client, demo_org):
+    """413 (too large), 415 (not JSON) and 503 (busy, Retry-After) come from handlers
+    shared by the whole API (each is answered in the tests of api/main.py's handlers);
+    the document lists them where they can happen, with the error body."""
+    paths = api_client.get("/openapi.json", as_=None).json()["paths"]
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            busy = responses.get("503")
+            assert busy and busy["content"]["application/json"]["schema"] == error, (path, method)
+            assert "Retry-After" in busy["headers"]
+            body = operation.get("requestBody", {}).get("content", {})
+            assert ("413" in responses) == bool(body), (path, method)
+            assert ("415" in responses) == ("application/json" in body), (path, method)
+    assert {"413", "415", "503"} <= set(paths["/api/v1/cases"]["post"]["responses"])
+    assert "415" not in paths["/api/v1/cases/{number}/attachments"]["post"]["responses"]
+
+
 def test_a_long_text_is_refused_naming_the_field(api_client, new_case, settings):
     """The API refuses a text over the limit with 422 naming the field, and never cuts it:
     the same limit (QINQING_CONTENT_MAX_CHARS) as the form's."""

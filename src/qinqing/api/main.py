@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from qinqing.api.inputs import JsonOnlyParser, UnsupportedMediaType
+from qinqing.api.openapi import with_shared_errors
 from qinqing.cases.api import public_router, router as cases_router
 from qinqing.cases.errors import CaseError
 from qinqing.cases.models import ApiToken
@@ -95,7 +96,12 @@ class LocalSwagger(Swagger):
             "add_csrf": _csrf_needed(api)})
 
 
-api = NinjaAPI(
+class QinqingAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        return with_shared_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = QinqingAPI(
     title="Qinqing API", version="1", urls_namespace="api_v1",
     description="Cases of the business-environment supervision platform.",
     auth=[TokenAuth(), StaffSession()], parser=JsonOnlyParser(),
