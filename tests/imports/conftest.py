@@ -67,3 +67,11 @@ def run(path, *args) -> tuple[str, str, str | None]:
     except CommandError as exc:
         return out.getvalue(), err.getvalue(), str(exc)
     return out.getvalue(), err.getvalue(), None
+
+
+@pytest.fixture
+def drive(city):
+    """The same cases handled live: tests/insights/lives.py's driver."""
+    from tests.insights.lives import Driver
+
+    return Driver()

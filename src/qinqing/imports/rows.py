@@ -26,6 +26,7 @@ from qinqing.cases.models import Category, ChangeRequest, Kind, Outcome, State, 
 from qinqing.cases.models.case import Channel, Satisfaction
 from qinqing.cases.queries import propose_assignment
 from qinqing.cases.transitions import TABLE
+from qinqing.imports.reading import COLUMNS
 from qinqing.org.models import REGION_KINDS, Role, Unit
 from qinqing.text import has_control
 from qinqing.worktime.limits import LimitFormatError, parse_limit
@@ -104,6 +105,19 @@ class Masters:
         return self._choices[choices].get(str(value).strip().lower())
 
 
+# The Chinese names of a JSON lines step's keys (the columns' are their Excel headers).
+_STEP_KEYS = {"at": "时间", "action": "步骤", "reason": "说明", "told": "告知内容",
+              "note": "回访说明", "limit": "延期时限", "steps": "步骤列表"}
+
+
+def _label(key: str) -> str:
+    """A column's name in the reader's language: in Chinese its documented Excel header
+    (the header the reader's file has), otherwise the English key."""
+    if not (translation.get_language() or "").startswith("zh"):
+        return key
+    return COLUMNS[key][0] if key in COLUMNS else _STEP_KEYS.get(key, key)
+
+
 def _role_of(action: str) -> str:
     roles = TABLE[action].roles
     if Role.DISPATCHER in roles:
@@ -125,26 +139,26 @@ class _Row:
         raw = (source if source is not None else self.record).get(key)
         value = "" if raw is None else str(raw).strip()
         if isinstance(raw, (dict, list)):
-            self.fail(_("%(field)s: give a text") % {"field": key})
+            self.fail(_("%(field)s: give a text") % {"field": _label(key)})
             return ""
         if required and not value:
-            self.fail(_("%(field)s: required") % {"field": key})
+            self.fail(_("%(field)s: required") % {"field": _label(key)})
         elif len(value) > limit:
             self.fail(_("%(field)s: at most %(n)s characters, this one has %(has)s")
-                      % {"field": key, "n": limit, "has": len(value)})
+                      % {"field": _label(key), "n": limit, "has": len(value)})
         elif has_control(value):
-            self.fail(_("%(field)s: contains control characters") % {"field": key})
+            self.fail(_("%(field)s: contains control characters") % {"field": _label(key)})
         return value.replace("\r\n", "\n")
 
     def choice(self, key: str, choices, *, required: bool = True, source=None) -> str:
         raw = (source if source is not None else self.record).get(key)
         if raw in (None, ""):
             if required:
-                self.fail(_("%(field)s: required") % {"field": key})
+                self.fail(_("%(field)s: required") % {"field": _label(key)})
             return ""
         code = self.masters.choice(choices, raw)
         if code is None:
-            self.fail(_("%(field)s: unknown value %(value)s") % {"field": key, "value": raw})
+            self.fail(_("%(field)s: unknown value %(value)s") % {"field": _label(key), "value": raw})
             return ""
         return code
 
@@ -152,7 +166,7 @@ class _Row:
         raw = (source if source is not None else self.record).get(key)
         if raw in (None, ""):
             if required:
-                self.fail(_("%(field)s: required") % {"field": key})
+                self.fail(_("%(field)s: required") % {"field": _label(key)})
             return None
         value = None
         if isinstance(raw, datetime):
@@ -164,12 +178,12 @@ class _Row:
                 value = None
         if value is None or (isinstance(raw, date) and not isinstance(raw, datetime)):
             self.fail(_("%(field)s: not a date and time (%(value)s); write 2024-03-05 14:30")
-                      % {"field": key, "value": raw})
+                      % {"field": _label(key), "value": raw})
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=SHANGHAI)  # the platform's local time
         if value > self.now:
-            self.fail(_("%(field)s: in the future (%(value)s)") % {"field": key, "value": raw})
+            self.fail(_("%(field)s: in the future (%(value)s)") % {"field": _label(key), "value": raw})
         return value
 
     def unit(self, key: str, code, *, region: bool = False) -> Unit | None:
@@ -177,10 +191,10 @@ class _Row:
             return None
         unit = self.masters.units.get(str(code).strip())
         if unit is None:
-            self.fail(_("%(field)s: unknown unit code %(code)s") % {"field": key, "code": code})
+            self.fail(_("%(field)s: unknown unit code %(code)s") % {"field": _label(key), "code": code})
         elif region and unit.kind not in REGION_KINDS:
             self.fail(_("%(field)s: %(code)s is not a region (the city, a county or a "
-                        "development zone)") % {"field": key, "code": code})
+                        "development zone)") % {"field": _label(key), "code": code})
         return unit
 
 
@@ -194,7 +208,7 @@ def plan(row: int, record: dict, masters: Masters, now: datetime) -> CasePlan:
     urgency = r.choice("urgency", Urgency, required=False) or Urgency.NORMAL
     category = str(record.get("category") or "").strip().upper()
     if not category:
-        r.fail(_("%(field)s: required") % {"field": "category"})
+        r.fail(_("%(field)s: required") % {"field": _label("category")})
     elif category not in masters.categories:
         r.fail(_("category: unknown category code %(code)s") % {"code": category})
     region = r.unit("region", record.get("region"), region=True)
@@ -239,7 +253,7 @@ def _row_steps(r: _Row) -> list[Step]:
             r.fail(_("outcome %(outcome)s ends the case at intake: leave %(fields)s empty")
                    % {"outcome": outcome, "fields": ", ".join(given)})
         if closed_at is None:
-            r.fail(_("%(field)s: required") % {"field": "closed_at"})
+            r.fail(_("%(field)s: required") % {"field": _label("closed_at")})
         action = SHORT_LIVES[outcome]
         reason = r.text("close_reason", limits.NOTE)
         payload = ({"answer": answer} if action == "answer" else {"reason": reason}
@@ -259,7 +273,7 @@ def _row_steps(r: _Row) -> list[Step]:
             payload["reason"] = reason
         steps.append(Step("dispatch", dispatched_at, Role.DISPATCHER, payload))
     elif record.get("lead_unit"):
-        r.fail(_("%(field)s: required") % {"field": "dispatched_at"})
+        r.fail(_("%(field)s: required") % {"field": _label("dispatched_at")})
     for key, action, payload in (("signed_at", "sign", {}),
                                  ("replied_at", "reply", {"answer": answer}),
                                  ("reviewed_at", "review", {})):
@@ -282,14 +296,14 @@ def _row_steps(r: _Row) -> list[Step]:
             r.fail(_("closed_at: a case called back satisfied closes at called_back_at"))
     elif outcome == UNRATED:
         if closed_at is None:
-            r.fail(_("%(field)s: required") % {"field": "closed_at"})
+            r.fail(_("%(field)s: required") % {"field": _label("closed_at")})
         steps.append(Step("close_unrated", closed_at, Role.CALLBACK_AGENT,
                           {"reason": r.text("close_reason", limits.NOTE)}))
     elif closed_at is not None or outcome:
         r.fail(_("closed_at/outcome: a routed case closes by its callback "
                  "(called_back_at) or as unrated"))
     elif record.get("satisfaction"):
-        r.fail(_("%(field)s: required") % {"field": "called_back_at"})
+        r.fail(_("%(field)s: required") % {"field": _label("called_back_at")})
     return steps
 
 
@@ -346,7 +360,7 @@ def _check_life(r: _Row, data: dict, region: Unit | None, subject: Unit | None,
     region_code = region.code if region else None
     for i, step in enumerate(steps, start=1):
         move = TABLE[step.action]
-        where = _("step %(n)s (%(action)s)") % {"n": i, "action": step.action}
+        where = _Where(i, step.action)
         if step.at < previous_at:
             r.fail(_("%(where)s: at %(at)s, before the step before it (%(before)s): times out "
                      "of order") % {"where": where, "at": _show(step.at),
@@ -355,7 +369,7 @@ def _check_life(r: _Row, data: dict, region: Unit | None, subject: Unit | None,
         previous_at = step.at
         if state not in move.sources:
             r.fail(_("%(where)s: not possible when the case is %(state)s")
-                   % {"where": where, "state": state})
+                   % {"where": where, "state": State(state).label})
             return
         missing = [f for f in move.requires if step.payload.get(f) in (None, "", [])]
         if missing:
@@ -405,6 +419,16 @@ def _check_life(r: _Row, data: dict, region: Unit | None, subject: Unit | None,
             r.fail(f"{where}: {problem}")
             return
         state = move.target or state
+
+
+class _Where:
+    """"step 3 (reply)", translated only when a problem is reported."""
+
+    def __init__(self, n: int, action: str):
+        self.n, self.action = n, action
+
+    def __str__(self) -> str:
+        return _("step %(n)s (%(action)s)") % {"n": self.n, "action": self.action}
 
 
 def _routing(masters: Masters, data: dict, region_code, subject: Unit | None, step: Step,
