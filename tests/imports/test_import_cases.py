@@ -370,3 +370,29 @@ def test_an_imported_month_has_the_figures_of_the_same_cases_handled_live(city, 
     assert received and received[0]["value"] == str(len(JANUARY))  # not an empty comparison
     assert imported == live
     assert imported_cases == _histories()
+
+
+def test_a_load_stopped_by_a_changed_unit_keeps_whole_batches_and_resumes(city, tmp_path):
+    """Validated, then a unit is deactivated before loading: the batches before the row
+    that routes to it are loaded whole, that row's batch is not, and the same import run
+    again (the unit active again) loads the rest and skips what is loaded."""
+    from django.utils import timezone
+
+    from qinqing.cases.models import Case
+    from qinqing.imports import services
+    from qinqing.org.models import Unit
+
+    records = [dict(GOOD, external_id=f"R{i}", lead_unit=COUNTY_UNIT) for i in range(1, 4)]
+    records.append(dict(GOOD, external_id="R4", lead_unit=CITY_DEPT))
+    path = write_jsonl(tmp_path / "h.jsonl", records)
+    now = timezone.now()
+    assert services.validate(path, now=now, report=lambda *a: None).bad_rows == 0
+    Unit.objects.filter(code=CITY_DEPT).update(is_active=False)
+    with pytest.raises(services.LoadError) as stopped:
+        services.load(path, now=now, batch=2)
+    assert (stopped.value.row, stopped.value.loaded) == (4, 2)
+    assert {key.rsplit(":", 1)[1] for key in Case.objects.values_list("intake_key", flat=True)
+            } == {"R1", "R2"}
+    Unit.objects.filter(code=CITY_DEPT).update(is_active=True)
+    summary = services.import_cases(path)
+    assert (summary.new, summary.unchanged, Case.objects.count()) == (2, 2, 4)

@@ -12,6 +12,7 @@ routed to the unit it accuses), so a file that passes validation loads without a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -262,12 +263,8 @@ def _row_steps(r: _Row) -> list[Step]:
         return steps
     dispatched_at = r.moment("dispatched_at")
     if dispatched_at is not None:
-        co = record.get("co_units") or ""
-        co_units = co if isinstance(co, list) else [
-            c for c in str(co).replace("，", ",").replace("、", ",").replace(";", ",").split(",")
-            if c.strip()]
         payload = {"lead_unit": str(record.get("lead_unit") or "").strip(),
-                   "co_units": [str(c).strip() for c in co_units]}
+                   "co_units": _codes(record.get("co_units"))}
         reason = r.text("dispatch_reason", limits.NOTE)
         if reason:
             payload["reason"] = reason
@@ -307,6 +304,13 @@ def _row_steps(r: _Row) -> list[Step]:
     return steps
 
 
+def _codes(value) -> list[str]:
+    """Co-unit codes: a JSON list, or a cell with codes separated by , ， 、 ; or ；."""
+    if isinstance(value, list):
+        return [str(c).strip() for c in value if str(c).strip()]
+    return [c.strip() for c in re.split(r"[,，、;；]", str(value or "")) if c.strip()]
+
+
 def _listed_steps(r: _Row, listed) -> list[Step]:
     """The steps of a JSON lines record's "steps" list, in order."""
     given = [k for k in (*_STEP_FIELDS, "closed_at", "outcome") if r.record.get(k)]
@@ -334,7 +338,7 @@ def _listed_steps(r: _Row, listed) -> list[Step]:
             if item.get(key) not in (None, ""):
                 payload[key] = r.text(key, limit, source=item)
         if action in ("dispatch", "redispatch"):
-            payload["co_units"] = [str(c).strip() for c in item.get("co_units") or []]
+            payload["co_units"] = _codes(item.get("co_units"))
         if action in ("callback", "reopen"):
             payload["satisfaction"] = (Satisfaction.DISSATISFIED if action == "reopen" else
                                        r.choice("satisfaction", Satisfaction, source=item))
