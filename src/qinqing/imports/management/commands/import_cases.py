@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from qinqing.cases.errors import InvalidInput
 from qinqing.imports.reading import ImportFileError
 from qinqing.imports.services import LoadError, import_cases
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         try:
             summary = import_cases(file, dry_run=dry_run, batch=batch, report=report,
                                    progress=progress if self.stderr.isatty() else None)
-        except ImportFileError as exc:
+        except (ImportFileError, InvalidInput) as exc:  # unreadable file; no organisation
             raise CommandError(str(exc)) from None
         except LoadError as exc:
             raise CommandError(_(
