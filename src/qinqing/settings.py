@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "qinqing.background.apps.TaskResultsConfig",
     "qinqing.oversight",
     "qinqing.insights",
+    "qinqing.imports",  # above cases: loads a city's history through its services
     "qinqing.demo",  # `qinqing demo`: above every other app
 ]
 
