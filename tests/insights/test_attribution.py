@@ -222,3 +222,23 @@ def test_working_time_formula_says_natural_hours_for_urgent_cases(drive, user):
     with translation.override("zh-hans"):
         assert "自然小时" in figures(JAN, ["avg_working_time_dispatch"])[
             "avg_working_time_dispatch"].formula
+
+
+def test_existing_clocks_get_their_unit_and_stop_from_the_timeline(drive):
+    # cases 0009 fills the clocks written before clocks recorded them: the same values the
+    # services record now, for a re-routed case and a whole life.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    fill = import_module("qinqing.cases.migrations.0009_stage_clock_unit_and_ended_by").fill
+    drive(at(2026, 1, 5, 9), steps=[
+        ("dispatch", 10), ("return", 60), ("redispatch", 70, {"lead_unit": CITY_DEPT}),
+        ("sign", 80), ("reply", 600), ("send_back", 610), ("reply", 700), ("review", 710),
+        ("reopen", 720), ("reply", 800), ("review", 810), ("callback", 820)])
+    drive(at(2026, 1, 6, 9), steps=FULL)
+    recorded = sorted(StageClock.objects.values_list("pk", "unit_id", "ended_by"))
+    assert {u for _pk, u, _e in recorded} > {None}
+    StageClock.objects.update(unit=None, ended_by="")
+    fill(apps, None)
+    assert sorted(StageClock.objects.values_list("pk", "unit_id", "ended_by")) == recorded
