@@ -17,7 +17,7 @@ EXTRA_STAFF = [
     ("leader_county", "unit_leader", "990102"),
 ]
 HANDLERS = {COUNTY_UNIT: "handler", CITY_DEPT: "handler_city", DISCIPLINE: "handler_jw"}
-ACTORS = {"answer": "intake", "dispatch": "dispatcher", "redispatch": "dispatcher",
+ACTORS = {"answer": "intake", "edit": "intake", "dispatch": "dispatcher", "redispatch": "dispatcher",
           "reject": "dispatcher", "review": "dispatcher", "send_back": "dispatcher",
           "callback": "callback", "reopen": "callback", "close_unrated": "callback",
           "approve_suspension": "dispatcher", "approve_extension": "dispatcher"}

@@ -174,7 +174,8 @@ def test_reopen_and_satisfaction(drive):
         ("callback", 820, {"satisfaction": "basically_satisfied", "resolved": False})])
     drive(at(2026, 1, 6, 10), steps=FULL[:4] + [("close_unrated", 700)])
     f = figures(JAN)
-    assert (f["reopen_rate"].numerator, f["reopen_rate"].denominator) == (1, 2)
+    # The case closed unrated was never rated: it is not in the reopen rate's denominator.
+    assert (f["reopen_rate"].numerator, f["reopen_rate"].denominator) == (1, 1)
     assert (f["satisfaction_rate"].numerator, f["satisfaction_rate"].denominator) == (1, 2)
     assert f["rated_callbacks"].value == 2
     assert (f["resolution_rate"].numerator, f["resolution_rate"].denominator) == (0, 2)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from qinqing.cases.models import StageClock, TimeLimitPolicy
 from qinqing.cases.models.case import Case
+from qinqing.cases.models.clocks import UNIT_STAGES
 from qinqing.refdata import refdata
 from qinqing.worktime.calendar import (
     WorkingCalendar, add_office_time, compute_deadline, office_time_between,
@@ -92,19 +93,21 @@ def new_clock(case: Case, stage: str, policy: TimeLimitPolicy, calendar: Working
     """A stage clock starting now, its deadline computed, not yet saved (the intake writes
     it together with the case)."""
     clock = StageClock(case=case, stage=stage, policy=policy, limit=policy.limit_for(stage),
-                       started_at=now)
+                       started_at=now,
+                       unit_id=case.lead_unit_id if stage in UNIT_STAGES else None)
     _schedule_checked(clock, calendar)
     return clock
 
 
-def stop(case: Case, stages, now: datetime) -> list[dict]:
+def stop(case: Case, stages, now: datetime, by: str = "") -> list[dict]:
+    """Stop the case's open clocks of `stages` now; `by`: the move that stops them."""
     if not stages:
         return []
     open_clocks = StageClock.objects.filter(case=case, stage__in=stages, done_at__isnull=True)
     stopped = [{"stage": c.stage, "on_time": now <= c.due_at}
                for c in open_clocks.only("stage", "due_at")]
     if stopped:
-        open_clocks.update(done_at=now, paused_at=None, on_time=When_(
+        open_clocks.update(done_at=now, paused_at=None, ended_by=by, on_time=When_(
             When(due_at__gte=now, then=Value(True)), default=Value(False)))
     return stopped
 

@@ -404,7 +404,7 @@ def _locked(number: str, actor: User) -> Case:
 
 
 def _run_clocks(case: Case, move: Move, now: datetime) -> dict:
-    stopped = deadlines.stop(case, move.stops, now)
+    stopped = deadlines.stop(case, move.stops, now, by=move.name)
     started = []
     if move.starts:
         policy = deadlines.policy_for(case.kind, case.urgency)

@@ -1,11 +1,30 @@
 """The fact table, kept right: derived from a case, its clocks and its timeline.
 
 `facts_for()` is the one definition of a case's facts: a pure function of the case row,
-its stage clocks, its callback events and the working calendar. It is used three ways:
+its stage clocks, its callback events, the events that changed its kind, category or
+region, and the working calendar. Each fact carries the case's dimensions as they were
+at the moment of the event it stands for, so a finished period's figures are a function
+of what happened in it and do not move when the case changes later:
+
+- the CASE row (counted by the day of receipt): kind, category and region as they stood
+  at the end of the local day the case was received (corrections made that day count;
+  every period that counts the case ends at or after that moment), and the lead unit it
+  was first routed to (the unit of its first sign clock), none if never routed;
+- a CLOCK row: kind, category and region at the clock's start; lead unit the unit that
+  held the clock (cases.StageClock.unit) or, for the hotline's own stages, the lead unit
+  at the start;
+- a CALLBACK row: kind, category, region and lead unit at the callback.
+
+The history is replayed from the case as it is now, undoing its edits and
+reclassifications newest first (each event records what it changed from); the lead unit
+at a moment is the unit of the last unit clock started by then. The channel never
+changes.
+
+`facts_for()` is used three ways:
 
 - **in the same transaction as every case change.** Every change to a case ends with a
   timeline event (cases.services._append); a receiver on that event's post_save rebuilds
-  the case's facts (read its clocks and, if it was ever called back, its callback events;
+  the case's facts (read its clocks and its callback, edit and reclassification events;
   delete its fact rows; insert the new ones). At intake the facts are known without
   reading anything: the intake writes them in its own statement (`intake_rows`, a hook
   of cases.services).
@@ -21,7 +40,7 @@ duplicate's note on the case it joined) rebuild nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from enum import Enum
 
 from django.db import transaction
@@ -31,6 +50,7 @@ from django.utils import timezone
 
 from qinqing.cases.models import Case, CaseEvent, Stage, StageClock
 from qinqing.cases.models.case import Satisfaction
+from qinqing.cases.models.clocks import completes
 from qinqing.insights import rollup
 from qinqing.insights.models import Fact
 from qinqing.worktime.calendar import WorkingCalendar, office_time_between
@@ -38,7 +58,12 @@ from qinqing.worktime.limits import LimitUnit, parse_limit
 from qinqing.worktime.queries import current_calendar
 
 CALLBACK_ACTIONS = ("callback", "close_unrated", "reopen")
-READ_ACTIONS = CALLBACK_ACTIONS + ("sign",)
+RATED_ACTIONS = ("callback", "reopen")  # a callback with a result (not closed unrated)
+# Events that change a dimension of the case other than its lead unit (which each unit
+# clock records): an edit (kind, category, region) and the discipline commission's
+# reclassification (kind). Each records what it changed from and to.
+DIMENSION_ACTIONS = ("edit", "reclassify")
+READ_ACTIONS = CALLBACK_ACTIONS + DIMENSION_ACTIONS
 # Timeline entries that change no state, clock or dimension of the case, so its facts stay
 # as they are: attachments, unmasking, the ladder's notices and letters, listings, and the
 # oversight app's notes (campaigns, joint meetings, accountability, inspections).
@@ -64,26 +89,94 @@ def worked_seconds(clock: StageClock, calendar: WorkingCalendar) -> int | None:
     return max(0, int(span.total_seconds()) - clock.paused_seconds)
 
 
-def _dimensions(case: Case) -> dict:
-    return dict(case_id=case.pk, received_on=local_date(case.received_at), kind=case.kind,
-                channel=case.channel, category_id=case.category_id, region_id=case.region_id,
-                lead_unit_id=case.lead_unit_id)
+def _dimensions(case: Case, values: tuple, lead_unit_id: int | None) -> dict:
+    kind, category_id, region_id = values
+    return dict(case_id=case.pk, received_on=local_date(case.received_at), kind=kind,
+                channel=case.channel, category_id=category_id, region_id=region_id,
+                lead_unit_id=lead_unit_id)
 
 
-def facts_for(case: Case, clocks: Iterable[StageClock], callbacks: Iterable[CaseEvent],
+class _History:
+    """A case's (kind, category id, region id) over time: its values now, with its edits
+    and reclassifications undone newest first (each event's data records every changed
+    field's old and new value; categories and regions by code)."""
+
+    def __init__(self, case: Case, events: Iterable[CaseEvent]):
+        values = (case.kind, case.category_id, case.region_id)
+        changes = sorted((e for e in events if e.action in DIMENSION_ACTIONS),
+                         key=lambda e: e.seq)
+        self.points: list[tuple[datetime, tuple]] = []  # (moment, values from then on)
+        for event in reversed(changes):
+            self.points.append((event.at, values))
+            values = _undo(values, (event.data or {}).get("changes") or {})
+        self.points.reverse()
+        self.first = values  # as received
+
+    def at(self, moment: datetime, *, before: bool = False) -> tuple:
+        """The values at `moment` (changes made then included, unless `before`)."""
+        values = self.first
+        for at, after in self.points:
+            if at < moment or (at == moment and not before):
+                values = after
+            else:
+                break
+        return values
+
+
+def _undo(values: tuple, changes: dict) -> tuple:
+    kind, category_id, region_id = values
+    if "kind" in changes:
+        kind = changes["kind"].get("from") or kind
+    if "category" in changes or "region" in changes:
+        from qinqing.insights.metrics import _masters
+
+        masters = _masters()
+        if "category" in changes:
+            category_id = masters.category_by_code.get(changes["category"].get("from"),
+                                                       category_id)
+        if "region" in changes:
+            unit = masters.unit_by_code.get(changes["region"].get("from"))
+            region_id = unit.pk if unit is not None else region_id
+    return kind, category_id, region_id
+
+
+def _unit_at(held: list[tuple[datetime, int]], moment: datetime, default: int | None):
+    """The unit of the last unit clock started at or before `moment` (`held`: (start,
+    unit) in order of start), else `default`."""
+    unit = default
+    for started, unit_id in held:
+        if started > moment:
+            break
+        unit = unit_id
+    return unit
+
+
+def _end_of_day(moment: datetime) -> datetime:
+    day = local_date(moment) + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min),
+                               timezone.get_default_timezone())
+
+
+def facts_for(case: Case, clocks: Iterable[StageClock], events: Iterable[CaseEvent],
               calendar: WorkingCalendar) -> list[Fact]:
     """Every fact row of one case (unsaved, not rolled up), from its rows as they are now
-    (`callbacks`: its callback events, and its sign events)."""
-    dims = _dimensions(case)
+    (`events`: its callback, edit and reclassification events; see the module's
+    docstring for the moment each row's dimensions are taken at)."""
+    events = list(events)
+    history = _History(case, events)
     clocks = sorted(clocks, key=lambda c: (c.started_at, c.stage, c.pk or 0))
-    signings = {e.at for e in callbacks if e.action == "sign"}
-    callbacks = sorted((e for e in callbacks if e.action in CALLBACK_ACTIONS),
+    callbacks = sorted((e for e in events if e.action in CALLBACK_ACTIONS),
                        key=lambda e: e.seq)
-    signs = [c.started_at for c in clocks if c.stage == Stage.SIGN]
+    signs = [c for c in clocks if c.stage == Stage.SIGN]
+    # Clocks written before clocks recorded their unit have none: the lead unit now.
+    legacy = case.lead_unit_id if signs and not any(c.unit_id for c in clocks) else None
+    held = [(c.started_at, c.unit_id) for c in clocks if c.unit_id is not None]
     reopens = [e.at for e in callbacks if e.action == "reopen"]
     running = [c.due_at for c in clocks if c.done_at is None and c.paused_at is None]
-    rows = [Fact(row=Fact.Row.CASE, **dims,
-                 dispatched_at=min(signs) if signs else None,
+    rows = [Fact(row=Fact.Row.CASE,
+                 **_dimensions(case, history.at(_end_of_day(case.received_at), before=True),
+                               (signs[0].unit_id or legacy) if signs else None),
+                 dispatched_at=signs[0].started_at if signs else None,
                  closed_at=case.closed_at,
                  closed_on=local_date(case.closed_at) if case.closed_at else None,
                  outcome=case.outcome,
@@ -92,15 +185,23 @@ def facts_for(case: Case, clocks: Iterable[StageClock], callbacks: Iterable[Case
                  next_due_at=min(running) if running else None)]
     for clock in clocks:
         worked = worked_seconds(clock, calendar)
-        rows.append(Fact(row=Fact.Row.CLOCK, **dims, stage=clock.stage,
-                         started_at=clock.started_at, due_at=clock.due_at,
+        done = worked is not None and completes(clock.stage, clock.ended_by)
+        unit = clock.unit_id or _unit_at(held, clock.started_at, legacy)
+        rows.append(Fact(row=Fact.Row.CLOCK,
+                         **_dimensions(case, history.at(clock.started_at), unit),
+                         stage=clock.stage, started_at=clock.started_at, due_at=clock.due_at,
                          done_at=clock.done_at, paused=clock.paused_at is not None,
                          on_time=clock.on_time, worked_seconds=worked,
-                         bucket=None if worked is None else rollup.bucket_of(worked),
-                         signed=(clock.done_at in signings if clock.stage == Stage.SIGN
-                                 and clock.done_at is not None else None)))
+                         # Only a clock whose stage's work was done has a working-time
+                         # bucket (the percentiles are found among these).
+                         bucket=rollup.bucket_of(worked) if done else None,
+                         ended_by=clock.ended_by))
+    first_rated = next((e for e in callbacks if e.action in RATED_ACTIONS), None)
     for event in callbacks:
-        rows.append(Fact(row=Fact.Row.CALLBACK, **dims, done_at=event.at,
+        rows.append(Fact(row=Fact.Row.CALLBACK,
+                         **_dimensions(case, history.at(event.at),
+                                       _unit_at(held, event.at, legacy)),
+                         done_at=event.at, first_rated=event is first_rated,
                          **_callback_result(event)))
     for row in rows:
         row.last_event_on = rollup.last_event_on(row)
@@ -120,21 +221,18 @@ def _callback_result(event: CaseEvent) -> dict:
 
 
 def _read(case_ids: list[int]) -> tuple[dict, dict]:
-    """Clocks and the events facts need (callbacks; signings, which tell a signed sign
-    clock from one a return stopped) of some cases: two queries at most."""
+    """Clocks and the events facts need (callbacks; edits and reclassifications, which
+    date the case's kind, category and region) of some cases: two queries."""
     clocks: dict[int, list[StageClock]] = {pk: [] for pk in case_ids}
     for clock in StageClock.objects.filter(case_id__in=case_ids).only(
             "id", "case_id", "stage", "limit", "paused_seconds", "started_at", "due_at",
-            "paused_at", "done_at", "on_time"):
+            "paused_at", "done_at", "on_time", "unit_id", "ended_by"):
         clocks[clock.case_id].append(clock)
-    wanted = [pk for pk, rows in clocks.items()
-              if any(c.done_at and c.stage in (Stage.CALLBACK, Stage.SIGN) for c in rows)]
     events: dict[int, list[CaseEvent]] = {pk: [] for pk in case_ids}
-    if wanted:
-        for event in CaseEvent.objects.filter(case_id__in=wanted,
-                                              action__in=READ_ACTIONS).only(
-                "id", "case_id", "seq", "action", "at", "data"):
-            events[event.case_id].append(event)
+    for event in CaseEvent.objects.filter(case_id__in=case_ids,
+                                          action__in=READ_ACTIONS).only(
+            "id", "case_id", "seq", "action", "at", "data"):
+        events[event.case_id].append(event)
     return clocks, events
 
 
@@ -262,8 +360,8 @@ def build_if_missing(verbosity: int = 1, **kwargs) -> None:
 COMPARED = ("row", "received_on", "kind", "channel", "category_id", "region_id",
             "lead_unit_id", "dispatched_at", "closed_at", "closed_on", "outcome",
             "called_back_at", "reopened_at", "stage", "started_at", "due_at", "done_at",
-            "paused", "on_time", "worked_seconds", "signed", "satisfaction", "resolved",
-            "next_due_at", "bucket", "last_event_on", "lag_days")  # not `rolled`: bookkeeping
+            "paused", "on_time", "worked_seconds", "ended_by", "satisfaction", "resolved",
+            "first_rated", "next_due_at", "bucket", "last_event_on", "lag_days")  # not `rolled`: bookkeeping
 
 
 def _key(fact: Fact) -> tuple:

@@ -9,9 +9,14 @@ What a scope means (the same for every figure unless its formula says otherwise)
   (Asia/Shanghai) calendar day from ``start`` to ``end`` inclusive, whose region is the
   scope's region or below it, whose lead unit is the scope's unit or below it, and whose
   kind, channel and category (or a category below it) match. Filters left empty match all.
+  Each event is judged by the case's dimensions **when it happened** (facts.py): a case's
+  receipt, routing and closing by its kind, category and region at the end of its day of
+  receipt and the unit it was first routed to; a stage clock by those at its start and
+  the unit that held it; a callback by those at the callback and the unit that replied.
 - Each figure describes those cases **as they stood at the end of the period** (local
   midnight after ``end``): a case closed the day after is *in progress* in that period's
-  figures, and a finished period's figures do not change when cases move on later.
+  figures. A finished period's figures are a function of what happened in it, so they
+  do not change when cases are re-routed, reclassified, edited or handled later.
 - Exceptions, named in their formulas: ``overdue_now`` is measured *now* (on the cases of
   the scope), and ``closures`` counts by the day of closing instead of receipt.
 - A **breakdown** splits the scope's cases into groups (by the day, week or month they
@@ -207,12 +212,14 @@ class Metric:
 
 
 STAGES = (Stage.DISPATCH, Stage.SIGN, Stage.RESOLVE, Stage.REVIEW, Stage.CALLBACK)
-STAGE_WORDS = {  # formula words per stage
+STAGE_WORDS = {  # formula words per stage: what does its work (cases COMPLETED_BY)
     Stage.DISPATCH: gettext_lazy("dispatch (received → dispatched or answered)"),
-    Stage.SIGN: gettext_lazy("sign (dispatched → signed for)"),
-    Stage.RESOLVE: gettext_lazy("resolve (dispatched → replied)"),
-    Stage.REVIEW: gettext_lazy("unit review (replied → approved by the unit head)"),
-    Stage.CALLBACK: gettext_lazy("callback (approved reply → called back)"),
+    Stage.SIGN: gettext_lazy("sign (dispatched → signed for or returned as not the unit's)"),
+    Stage.RESOLVE: gettext_lazy("resolve (dispatched → replied; a return is not a reply)"),
+    Stage.REVIEW: gettext_lazy("unit review (replied → approved or sent back by the unit "
+                               "head)"),
+    Stage.CALLBACK: gettext_lazy("callback (approved reply → called back or closed "
+                                 "unrated)"),
 }
 
 
@@ -258,13 +265,17 @@ def _registry() -> dict[str, Metric]:
                gettext_lazy("cases dispatched to a lead unit at least once by the end of the "
                             "period"), "cases", "routed"),
         Metric("closed", gettext_lazy("Closed"),
-               gettext_lazy("routed cases closed by the end of the period"), "cases", "closed"),
+               gettext_lazy("routed cases closed after handling (called back, or closed "
+                            "unrated) by the end of the period; a routed case later rejected "
+                            "or merged is not counted"), "cases", "closed"),
         Metric("in_progress", gettext_lazy("In progress"),
-               gettext_lazy("routed − closed: routed cases not closed by the end of the period"),
-               "cases", "routed", "closed", "difference"),
+               gettext_lazy("routed cases not closed in any way (handled, rejected or "
+                            "merged) by the end of the period"),
+               "cases", "routed", "ended", "difference"),
         Metric("closure_rate", gettext_lazy("Closure rate"),
-               gettext_lazy("closed ÷ routed (routed cases closed by the end of the period ÷ "
-                            "cases routed)"), "cases", "closed", "routed", "ratio", UNIT_RATIO),
+               gettext_lazy("closed ÷ routed (routed cases closed after handling by the end "
+                            "of the period ÷ cases routed)"), "cases", "closed", "routed",
+               "ratio", UNIT_RATIO),
         Metric("completion_rate", gettext_lazy("Completion rate, direct answers included"),
                gettext_lazy("(direct answers + closed) ÷ matters received"),
                "cases", "completed", "received", "ratio", UNIT_RATIO),
@@ -273,8 +284,9 @@ def _registry() -> dict[str, Metric]:
                             "(another procedure) or waiting for dispatch at the end of the "
                             "period"), "cases", "other"),
         Metric("closures", gettext_lazy("Closures in the period"),
-               gettext_lazy("routed cases closed during the period, whenever they were received "
-                            "(counted by the day of closing)"), "closures", "closures",
+               gettext_lazy("routed cases closed after handling during the period, whenever "
+                            "they were received (counted by the day of closing)"), "closures",
+               "closures",
                basis="flow"),
         Metric("overdue_now", gettext_lazy("Overdue now"),
                gettext_lazy("cases of the period with a running stage past its deadline now "
@@ -287,8 +299,11 @@ def _registry() -> dict[str, Metric]:
                             "(counted by the day of decision)"),
                "accountability", "accountability", basis="flow"),
         Metric("reopen_rate", gettext_lazy("Reopen rate"),
-               gettext_lazy("cases reopened after a dissatisfied callback ÷ cases called back, "
-                            "by the end of the period"), "cases", "reopened", "called_back",
+               gettext_lazy("cases whose first callback with a result was dissatisfied "
+                            "(reopened) ÷ cases called back with a result (satisfied, "
+                            "basically satisfied or dissatisfied; cases closed unrated are "
+                            "not counted), by the end of the period, under the unit that "
+                            "replied"), "callbacks", "reopened", "called_back",
                "ratio", UNIT_RATIO),
         Metric("rated_callbacks", gettext_lazy("Rated callbacks"),
                gettext_lazy("callbacks with a satisfaction result made by the end of the "
@@ -306,24 +321,29 @@ def _registry() -> dict[str, Metric]:
         m += [
             Metric(f"on_time_rate_{stage}",
                    _lazy_format(gettext_lazy("On-time rate, %(stage)s"), stage=label),
-                   _lazy_format(gettext_lazy("%(stage)s clocks stopped by their recorded "
-                                             "deadline ÷ %(stage)s clocks stopped, by the end "
-                                             "of the period"), stage=words),
+                   _lazy_format(gettext_lazy("%(stage)s clocks done by their recorded "
+                                             "deadline ÷ %(stage)s clocks done, by the end of "
+                                             "the period, each under the unit that held it"),
+                                stage=words),
                    "clocks", f"on_time_{stage}", f"finished_{stage}", "ratio", UNIT_RATIO),
             Metric(f"avg_working_time_{stage}",
                    _lazy_format(gettext_lazy("Average working time, %(stage)s"), stage=label),
-                   _lazy_format(gettext_lazy("working time of the %(stage)s clocks stopped by "
+                   _lazy_format(gettext_lazy("working time of the %(stage)s clocks done by "
                                              "the end of the period ÷ their number (office "
-                                             "time by the working calendar, suspensions "
-                                             "excluded; in seconds)"), stage=words),
+                                             "time by the working calendar, or natural time "
+                                             "for a limit in natural hours, as urgent cases "
+                                             "have; suspensions excluded; in seconds)"),
+                                stage=words),
                    "clocks", f"worked_{stage}", f"finished_{stage}", "mean", UNIT_SECONDS),
             Metric(f"p90_working_time_{stage}",
                    _lazy_format(gettext_lazy("90th-percentile working time, %(stage)s"),
                                 stage=label),
                    _lazy_format(gettext_lazy("the working time within which 90%% of the "
-                                             "%(stage)s clocks stopped by the end of the "
-                                             "period stopped (nearest rank: the ⌈0.9 n⌉-th "
-                                             "shortest; in seconds)"), stage=words),
+                                             "%(stage)s clocks done by the end of the period "
+                                             "were done (nearest rank: the ⌈0.9 n⌉-th "
+                                             "shortest; office time, or natural time for a "
+                                             "limit in natural hours; in seconds)"),
+                                stage=words),
                    "clocks", f"p90_{stage}", f"finished_{stage}", "p90", UNIT_SECONDS),
         ]
     return {metric.name: metric for metric in m}
@@ -664,7 +684,8 @@ def _run(names: list[str], scope: Scope, by: str | None, *, now: datetime | None
                 result[key]["closures"] = result[key].get("closures", 0) + n
         else:
             qs = Fact.objects.filter(dims, row=Fact.Row.CASE, closed_on__gte=scope.start,
-                                     closed_on__lte=scope.end, dispatched_at__isnull=False)
+                                     closed_on__lte=scope.end, dispatched_at__isnull=False,
+                                     outcome=Outcome.RESOLVED)
             for key, agg in _grouped(qs, flow, closures=Count("*")):
                 result[key].update(agg)
     return grouping, result
@@ -748,9 +769,11 @@ def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q, 
                 direct_answers=c.count(Q(outcome=Outcome.DIRECT_ANSWER), "closed_at"),
                 # A case is closed after its first dispatch: "closed_at" alone says when.
                 routed=c.count(Q(), "dispatched_at"),
-                closed=c.count(Q(dispatched_at__isnull=False), "closed_at"),
-                called_back=c.count(Q(), "called_back_at"),
-                reopened=c.count(Q(), "reopened_at")):
+                # Closed after handling (called back or closed unrated), not a routed
+                # case later rejected or merged: that one has ended without being handled.
+                closed=c.count(Q(dispatched_at__isnull=False, outcome=Outcome.RESOLVED),
+                               "closed_at"),
+                ended=c.count(Q(dispatched_at__isnull=False), "closed_at")):
             agg["completed"] = agg["direct_answers"] + agg["closed"]
             agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
             result[key].update(agg)
@@ -763,13 +786,16 @@ def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q, 
             grouped = (qs.annotate(_group=_expr(grouping.expression))
                        if grouping.expression is not None else qs)
         # (Annotation names differ from the fields: a filter naming `on_time` must mean
-        # the field, not an aggregate of the same name.)
+        # the field, not an aggregate of the same name.) A stopped clock counts as its
+        # stage done only when a move doing the stage's work stopped it: then, and only
+        # then, it has a working-time bucket (facts.facts_for).
+        done = Q(bucket__isnull=False)
         for row in grouped.values(*values).annotate(
-                n_finished=c.count(Q(), "done_at"),
-                n_on_time=c.count(Q(on_time=True), "done_at"),
-                s_worked=c.sum("worked_seconds", Q(), "done_at"),
+                n_finished=c.count(done, "done_at"),
+                n_on_time=c.count(done & Q(on_time=True), "done_at"),
+                s_worked=c.sum("worked_seconds", done, "done_at"),
                 n_started=c.count(Q(), "started_at"),
-                n_signed=c.count(Q(on_time=True, signed=True), "done_at"),
+                n_signed=c.count(done & Q(on_time=True, ended_by="sign"), "done_at"),
         ).order_by():
             if grouping.by == BY_DIMENSIONS:
                 key = tuple(row[name] for name in DIM_FIELDS)
@@ -783,8 +809,14 @@ def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q, 
         qs = Fact.objects.filter(period, dims, rows, row=Fact.Row.CALLBACK)
         rated = ~Q(satisfaction="")
         base = rated if resolution_base() != "all" else Q()
+        first = Q(first_rated=True)
         for key, agg in _grouped(
                 qs, grouping,
+                # Cases called back with a result, and reopened by that result: counted by
+                # each case's first rated callback (closed-unrated cases are not rated).
+                called_back=c.count(first, "done_at"),
+                reopened=c.count(first & Q(satisfaction=Satisfaction.DISSATISFIED),
+                                 "done_at"),
                 callbacks=c.count(Q(), "done_at"),
                 rated=c.count(rated, "done_at"),
                 satisfied=c.count(Q(satisfaction__in=satisfied_levels()), "done_at"),
@@ -796,7 +828,7 @@ def _from_facts(families: set[str], scope: Scope, grouping: _Grouping, dims: Q, 
 def _p90_from_facts(qs, grouping: _Grouping, until: datetime, result) -> None:
     """The nearest-rank 90th percentile of the finished clocks' working time per stage:
     PostgreSQL's percentile_disc, or the same rank in Python elsewhere."""
-    finished = Q(done_at__lt=until)
+    finished = Q(done_at__lt=until, bucket__isnull=False)  # stage done (see _from_facts)
     values = ["_group", "stage"] if grouping.expression is not None else ["stage"]
     grouped = (qs.annotate(_group=_expr(grouping.expression))
                if grouping.expression is not None else qs)
@@ -973,7 +1005,8 @@ def snapshot():
 def _aggregates(n: dict[str, int], seconds: dict[str, int]) -> dict[str, int]:
     """The families' aggregates from rollup measures (names as _from_facts makes them)."""
     agg = {name: n.get(name, 0) for name in (
-        "received", "consultations", "direct_answers", "routed", "closed", "called_back",
+        "received", "consultations", "direct_answers", "routed", "closed", "ended",
+        "called_back",
         "reopened", "callbacks", "resolved")}
     agg["completed"] = agg["direct_answers"] + agg["closed"]
     agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]

@@ -2,15 +2,20 @@
 
 `Fact` is a narrow projection of the case tables, written in the same transaction as the
 case change it reflects (facts.py), so a figure never waits for a job and never reads the
-wide case rows. Three kinds of row, each carrying the case's dimensions so that every
-filter is a condition on one row, without a join:
+wide case rows. Three kinds of row, each carrying the case's dimensions (kind, channel,
+category, region, lead unit) *as they were when the row's event happened*, so that every
+filter is a condition on one row, without a join, and a later change of the case does
+not move a finished period's figures:
 
 - one CASE row per case: when it was received, first dispatched, closed, first called
-  back, first reopened, and how it ended;
-- one CLOCK row per stage clock: stage, start, deadline, stop, on time or late, and the
-  working time it took (computed once, when it stopped, by the working calendar);
+  back, first reopened, and how it ended; dimensions as they stood at the end of the
+  day of receipt, lead unit the one it was first routed to;
+- one CLOCK row per stage clock: stage, start, deadline, stop, the move that stopped it,
+  on time or late, and the working time it took (computed once, when it stopped, by the
+  working calendar); dimensions at the clock's start, lead unit the unit that held it;
 - one CALLBACK row per callback (satisfied, basically satisfied, dissatisfied = reopened,
-  or closed unrated), with whether the caller said the matter was solved.
+  or closed unrated), with whether the caller said the matter was solved; dimensions
+  and lead unit at the callback.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ class Fact(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
     row = models.PositiveSmallIntegerField(choices=Row.choices)
 
-    # The case's dimensions, on every row.
+    # The case's dimensions, on every row, as they were at the row's event (facts.py).
     received_on = models.DateField()  # local (Asia/Shanghai) date of received_at
     kind = models.CharField(max_length=16)
     channel = models.CharField(max_length=20)
@@ -60,11 +65,17 @@ class Fact(models.Model):
     paused = models.BooleanField(default=False)
     on_time = models.BooleanField(null=True)
     worked_seconds = models.PositiveIntegerField(null=True)
-    signed = models.BooleanField(null=True)  # a sign clock stopped by signing (not a return)
+    # The move that stopped the clock (cases.StageClock.ended_by): a stage counts as done
+    # only when a move that does its work stopped it (cases COMPLETED_BY), not a return
+    # or a send-back.
+    ended_by = models.CharField(max_length=24, blank=True)
 
     # CALLBACK rows.
     satisfaction = models.CharField(max_length=20, blank=True)  # blank: closed unrated
     resolved = models.BooleanField(null=True)
+    # The case's first callback with a result (satisfied, basically satisfied or
+    # dissatisfied): the reopen rate counts cases by it, under the unit that replied.
+    first_rated = models.BooleanField(default=False)
 
     # For the daily rollups (rollup.py): a CASE row's earliest deadline among its running,
     # unsuspended clocks ("overdue now" is next_due_at < now); a finished CLOCK row's
@@ -142,9 +153,10 @@ class TypicalCase(models.Model):
 class Bulletin(models.Model):
     """A published bulletin: the figures, summary and typical cases exactly as published.
 
-    The figures of a finished period do not change, but a case corrected later could
-    still move one; what the public page and its downloads show is this snapshot, with
-    the moment it was computed.
+    The figures of a finished period are a function of what happened in it (facts.py)
+    and recomputing them gives the same numbers (except "overdue now", measured at the
+    moment of computing); what the public page and its downloads show is this snapshot,
+    with the moment it was computed.
     """
 
     start = models.DateField(_("Period from"))

@@ -1,10 +1,12 @@
 """Daily rollups of the facts: what makes a year's figures for a whole city cheap.
 
 Every fact row stands for a few *events*, each on a local day: a case was received,
-consulted, answered directly, routed, closed, called back, reopened; a stage clock started,
-stopped (with its working seconds), stopped on time, signed for on time; a callback was rated at a level or
-said solved. The rollup (models.Daily) holds, per day of *receipt*, slice and key, the
-number of events of each measure (and their working seconds), whenever they happened.
+consulted, answered directly, routed, closed after handling, closed in any way after
+routing; a stage clock started, had its stage's work done (with its working seconds), on
+time, signed for on time; a callback was rated at a level or said solved, or was the
+case's first callback with a result (and reopened the case). The rollup (models.Daily)
+holds, per day of *receipt*, slice and key, the number of events of each measure (and
+their working seconds), whenever they happened.
 
 A figure of a period [start, end] counts the events of the cases received in it that
 happened by the end of the period. From the rollup that is:
@@ -41,6 +43,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from qinqing.cases.models import Kind, Outcome
+from qinqing.cases.models.case import Satisfaction
 from qinqing.insights.models import Daily, Fact
 
 LATE_DAYS = 14  # also in models.Fact's partial index fact_late
@@ -84,20 +87,20 @@ def events(fact) -> list[tuple[str, date, int]]:
         if fact.dispatched_at is not None:
             found.append(("routed", _day(fact.dispatched_at), 0))
             if fact.closed_at is not None:
-                found.append(("closed", _day(fact.closed_at), 0))
-        if fact.called_back_at is not None:
-            found.append(("called_back", _day(fact.called_back_at), 0))
-        if fact.reopened_at is not None:
-            found.append(("reopened", _day(fact.reopened_at), 0))
+                found.append(("ended", _day(fact.closed_at), 0))
+                if fact.outcome == Outcome.RESOLVED:
+                    found.append(("closed", _day(fact.closed_at), 0))
         return found
     if row == Fact.Row.CLOCK:
         found = [(f"started:{fact.stage}", _day(fact.started_at), 0)]
-        if fact.done_at is not None:
+        # Only a clock whose stage's work was done (not one a return or a send-back
+        # stopped) has a bucket: facts.facts_for and cases COMPLETED_BY.
+        if fact.done_at is not None and fact.bucket is not None:
             done = _day(fact.done_at)
             found.append((f"finished:{fact.stage}", done, fact.worked_seconds or 0))
             if fact.on_time:
                 found.append((f"on_time:{fact.stage}", done, 0))
-                if fact.signed:
+                if fact.ended_by == "sign":
                     found.append(("signed_on_time", done, 0))
             found.append((f"b:{fact.stage}:{fact.bucket}", done, 0))
         return found
@@ -107,6 +110,10 @@ def events(fact) -> list[tuple[str, date, int]]:
         found.append((f"level:{fact.satisfaction}", done, 0))
     if fact.resolved:
         found.append(("resolved", done, 0))
+    if fact.first_rated:
+        found.append(("called_back", done, 0))
+        if fact.satisfaction == Satisfaction.DISSATISFIED:
+            found.append(("reopened", done, 0))
     return found
 
 
@@ -128,8 +135,10 @@ def add(totals: dict, fact, destination_of, sign: int = 1,
     slices = None
     received = fact.received_on
     if (int(fact.row) == Fact.Row.CASE and fact.closed_at is not None
-            and fact.dispatched_at is not None and only is None):
-        # Closings of routed cases by the day of closing, whenever received (`closures`).
+            and fact.dispatched_at is not None and fact.outcome == Outcome.RESOLVED
+            and only is None):
+        # Closings of routed cases after handling by the day of closing, whenever received
+        # (`closures`).
         totals[(CLOSINGS, _day(fact.closed_at), "", "closures")][0] += sign
     for measure, day, seconds in events(fact):
         if only is not None and not (only[0] <= day <= only[1]):
@@ -254,7 +263,7 @@ def late(start: date, end: date) -> Q:
 
 
 def closing_sums(*, start: date, end: date, by_day: bool) -> dict[str, int]:
-    """{ISO day or "": routed cases closed on start..end} (whole scope). A case is closed
+    """{ISO day or "": routed cases closed after handling on start..end} (whole scope). A case is closed
     by a move, so its facts are rolled up by then: nothing to add or take away."""
     if not by_day:
         rows = Daily.objects.filter(_days(CLOSINGS, start, end), measure="closures")

@@ -36,6 +36,29 @@ class Stage(models.TextChoices):
 UNIT_STAGES = (Stage.SIGN, Stage.RESOLVE, Stage.REVIEW)
 HOTLINE_STAGES = (Stage.DISPATCH, Stage.CALLBACK)
 
+# The moves that do each stage's work (StageClock.ended_by). The unit answers a dispatch
+# by signing or by objecting (a return), and its head decides on a reply by approving
+# it or sending it back; a reply is the resolve stage's only work, and a callback (with
+# or without a result) the callback stage's. A clock another move stops ends with that
+# move's own outcome and is not counted as its stage done, on time or late: a return
+# stops the resolve clock without a reply (and, before the review stage existed, a
+# send-back stopped the callback clock without a callback). None: any move that stops
+# the stage does its work (the hotline routes, answers, rejects or merges).
+COMPLETED_BY: dict[str, tuple[str, ...] | None] = {
+    Stage.DISPATCH: None,
+    Stage.SIGN: ("sign", "return"),
+    Stage.RESOLVE: ("reply",),
+    Stage.REVIEW: ("review", "send_back"),
+    Stage.CALLBACK: ("callback", "close_unrated", "reopen"),
+}
+
+
+def completes(stage: str, ended_by: str) -> bool:
+    """Whether a clock of `stage` stopped by the move `ended_by` had its stage's work done
+    (blank: a clock stopped before the platform recorded how, counted as done)."""
+    moves = COMPLETED_BY.get(stage)
+    return moves is None or not ended_by or ended_by in moves
+
 
 class TimeLimitPolicy(models.Model):
     """Limits per stage for a kind and urgency; blank kind or urgency matches any.
@@ -93,6 +116,11 @@ class StageClock(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
     stage = models.CharField(_("Stage"), max_length=10, choices=Stage.choices)
+    # Whose time the clock measures: the lead unit when a unit stage (UNIT_STAGES) starts,
+    # kept when the case is routed elsewhere later, so each unit answers for its own
+    # clocks; none for the hotline's own stages.
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+",
+                             null=True, blank=True, verbose_name=_("Unit"))
     policy = models.ForeignKey(TimeLimitPolicy, on_delete=models.PROTECT, related_name="+")
     limit = models.CharField(_("Limit"), max_length=8)
     extension_limits = models.JSONField(_("Approved extensions"), default=list)
@@ -103,6 +131,9 @@ class StageClock(models.Model):
     paused_at = models.DateTimeField(_("Suspended since"), null=True, blank=True)
     done_at = models.DateTimeField(_("Done at"), null=True, blank=True)
     on_time = models.BooleanField(_("On time"), null=True)
+    # The move that stopped the clock (a row of the transition table: "sign", "return",
+    # "reply", "send_back", "callback", …); COMPLETED_BY says which ones do the stage's work.
+    ended_by = models.CharField(_("Ended by"), max_length=24, blank=True)
     provisional = models.BooleanField(_("Provisional"), default=False)
     calendar_version = models.CharField(_("Calendar data"), max_length=120)
 
