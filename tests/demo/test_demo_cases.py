@@ -33,9 +33,10 @@ def test_every_outcome_and_path_is_shown(world):
     closed = Case.objects.filter(state=State.CLOSED)
     assert set(closed.values_list("outcome", flat=True)) == set(Outcome.values)
     direct = closed.filter(outcome=Outcome.DIRECT_ANSWER)
-    # Consultations answered directly: about half of the 26 cases drawn after the forced
-    # paths (one of every path, 34 cases), so at least a quarter of all 60.
-    assert direct.count() >= N_CASES // 4
+    # Consultations answered directly: about 59% of the 26 cases drawn after the forced
+    # paths (one of every path, 34 cases), some 15 (the draws depend on the moment the
+    # demo is built); at least 10 is 2.5 standard deviations below that.
+    assert direct.count() >= 10
     assert not direct.exclude(kind="consultation").exists()
     assert not direct.filter(answer="").exists()
     merged_cases = Case.objects.filter(outcome=Outcome.MERGED)
