@@ -85,15 +85,15 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    # The history's words (web/templatetags/workbench.py), not the stored codes.
+    # The history's words (the timeline's registry of event kinds), not the stored codes.
     list_display = ("case", "seq", "action_label", "actor", "from_label", "to_label", "at")
     list_select_related = ("case", "actor")
 
     @admin.display(description=_("Action"), ordering="action")
     def action_label(self, obj):
-        from qinqing.web.templatetags.workbench import event_label
+        from qinqing.cases.timeline import registry
 
-        return event_label(obj)
+        return registry.label(obj.action)
 
     @admin.display(description=_("From"), ordering="from_state")
     def from_label(self, obj):
