@@ -56,7 +56,7 @@ def hooked():
     seen = []
 
     def receiver(sender, case, events, clocks, created, **kwargs):
-        seen.append({"case": case.number, "events": [e.action for e in events],
+        seen.append({"case": case.pk, "events": [e.action for e in events],
                      "saved": all(e.pk for e in events), "created": created,
                      "clocks": [c.stage for c in clocks],
                      "in_transaction": connection.in_atomic_block})
@@ -69,12 +69,12 @@ def hooked():
 
 def test_a_move_sends_the_hook_inside_its_transaction(make_case, user, hooked):
     case = make_case("received")
-    assert hooked == [{"case": case.number, "events": ["create"], "saved": hooked[0]["saved"],
+    assert hooked == [{"case": case.pk, "events": ["create"], "saved": hooked[0]["saved"],
                        "created": True, "clocks": ["dispatch"],
                        "in_transaction": hooked[0]["in_transaction"]}]
     hooked.clear()
     services.perform(case.number, "dispatch", user("dispatcher"), {"lead_unit": LEAD})
-    assert hooked == [{"case": case.number, "events": ["dispatch"], "saved": True,
+    assert hooked == [{"case": case.pk, "events": ["dispatch"], "saved": True,
                        "created": False, "clocks": ["sign", "resolve"],
                        "in_transaction": True}]
     assert StageClock.objects.filter(case=case, stage__in=["sign", "resolve"]).count() == 2
