@@ -13,8 +13,8 @@ from datetime import date, timedelta
 import pytest
 
 from qinqing.cases import queries, services
-from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import Case, Stage, StageClock, TimeLimitPolicy
+from qinqing.cases.timeline import broken_chains
 from qinqing.worktime.calendar import office_time_between
 from qinqing.worktime.models import CalendarOverride
 from qinqing.worktime.queries import current_calendar

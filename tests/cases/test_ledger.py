@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import CaseEvent
 from qinqing.cases.models.ledger import GENESIS
+from qinqing.cases.timeline import broken_chains
 
 
 @pytest.fixture

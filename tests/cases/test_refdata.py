@@ -16,11 +16,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from qinqing import refdata as refdata_module
-from qinqing.cases import confidential, deadlines, queries, services
+from qinqing.cases import confidential, deadlines, queries, services, timeline
 from qinqing.cases.errors import InvalidInput
-from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import Case, CaseEvent, Category, Stage, StageClock, TimeLimitPolicy
 from qinqing.cases.models.ledger import GENESIS
+from qinqing.cases.timeline import broken_chains
 from qinqing.org.models import Unit
 from qinqing.refdata import refdata
 from qinqing.worktime.models import CalendarOverride
@@ -291,7 +291,7 @@ def test_number_and_query_code_are_final(user, demo_org):
 def test_failed_intake_leaves_no_gap(user, demo_org):
     first = register(user)
     # Fails after the number was taken (the event is built once the case has it).
-    with mock.patch.object(services, "_new_event", side_effect=RuntimeError("boom")), \
+    with mock.patch.object(timeline, "new_event", side_effect=RuntimeError("boom")), \
             pytest.raises(RuntimeError):
         register(user)
     second = register(user)

@@ -2,7 +2,7 @@
 
 The shortcut skips Model.save() and its signals; these tests make sure nothing is lost by
 that: the rows read back equal what the ORM would have written, and no receiver is
-connected that the shortcut would skip."""
+connected that the shortcut would skip (other apps receive the timeline's hook)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db.models import signals
 
 from qinqing.cases import services
 from qinqing.cases.models import Case, CaseEvent, Reporter, StageClock
-from qinqing.cases.ledger import broken_chains
+from qinqing.cases.timeline import broken_chains
 from tests.cases.conftest import REPORTER
 
 WRITTEN_TOGETHER = (Case, Reporter, StageClock, CaseEvent)
@@ -25,23 +25,12 @@ def test_no_pre_save_receiver_would_be_skipped(model):
         "with cases.rowwrite (no pre_save): do that work in services._create instead")
 
 
-def test_post_save_is_sent_for_every_row_in_order(demo_org, user):
-    seen = []
-
-    def record(sender, instance, created, **kwargs):
-        seen.append((sender.__name__, created, instance.pk is not None or sender is not Case))
-
-    for model in WRITTEN_TOGETHER:
-        signals.post_save.connect(record, sender=model, dispatch_uid=f"test:{model.__name__}")
-    try:
-        services.create_case(user("intake"), {
-            "kind": "complaint", "channel": "hotline", "category": "SPFW-01",
-            "content": "窗口办理营业执照超时", "reporter": REPORTER})
-    finally:
-        for model in WRITTEN_TOGETHER:
-            signals.post_save.disconnect(sender=model, dispatch_uid=f"test:{model.__name__}")
-    assert seen == [("Case", True, True), ("Reporter", True, True),
-                    ("StageClock", True, True), ("CaseEvent", True, True)]
+@pytest.mark.parametrize("model", WRITTEN_TOGETHER, ids=lambda m: m.__name__)
+def test_no_post_save_receiver_would_be_skipped(model):
+    assert not any(signals.post_save._live_receivers(model)), (
+        f"a post_save receiver is connected for {model.__name__}, which the intake writes "
+        "with cases.rowwrite (no post_save): receive qinqing.cases.timeline.case_changed "
+        "instead (at intake, return the rows to write with the case)")
 
 
 def _fields(obj) -> dict:

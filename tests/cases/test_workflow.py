@@ -8,11 +8,11 @@ import pytest
 
 from qinqing.cases import queries, services
 from qinqing.cases.errors import InvalidInput, NotAllowedInState, NotFound
-from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import (
     AssignmentRule, Case, Category, ChangeRequest, Kind, Outcome, Reporter, Stage, StageClock,
     State,
 )
+from qinqing.cases.timeline import broken_chains
 from qinqing.org.models import Unit
 
 from .conftest import LEAD, OTHER, at, case_data

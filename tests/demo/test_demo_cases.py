@@ -21,6 +21,14 @@ from .conftest import N_CASES, SEED
 pytestmark = pytest.mark.django_db
 
 
+def test_every_event_kind_in_the_demo_is_registered(world):
+    from qinqing.cases.timeline import registry
+
+    kinds = set(CaseEvent.objects.values_list("action", flat=True).distinct())
+    assert {"create", "dispatch", "callback"} <= kinds
+    assert not {kind for kind in kinds if kind not in registry}
+
+
 def test_n_cases_in_every_state(world):
     assert Case.objects.count() == N_CASES == world["result"]["cases"]
     states = set(Case.objects.values_list("state", flat=True))

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import Case, CaseEvent
+from qinqing.cases.timeline import broken_chains
 from qinqing.org.models import User
 from qinqing.oversight import queries
 from qinqing.demo.oversight import DEMO_CASES, build_demo_oversight
@@ -29,6 +29,12 @@ def test_the_oversight_story(world):
     before = Case.objects.count()
     made = build_demo_oversight(now=now)
     assert Case.objects.count() == before + DEMO_CASES == before + made["cases"]
+    # Every event kind it wrote is registered (qinqing.cases.timeline).
+    from qinqing.cases.timeline import registry
+
+    kinds = set(CaseEvent.objects.values_list("action", flat=True).distinct())
+    assert {"campaign_entered", "accountability", "inspection_finding"} <= kinds
+    assert not {kind for kind in kinds if kind not in registry}
     supervisor = User.objects.get(username="supervisor")
 
     transport = Campaign.objects.get(name="交通运输领域逾期件专项清零")

@@ -63,7 +63,7 @@ MOMENTS = {
 
 @pytest.mark.parametrize("now", MOMENTS.values(), ids=MOMENTS.keys())
 def test_the_whole_demo_at(now, demo_city, client):
-    from qinqing.cases.ledger import broken_chains
+    from qinqing.cases.timeline import broken_chains
     from qinqing.cases.models import Case, CaseEvent, Outcome, StageClock, State
     from qinqing.demo.insights import last_finished_month
     from qinqing.insights.models import Bulletin, CaseTerms, TypicalCase

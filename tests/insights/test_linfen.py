@@ -37,7 +37,7 @@ def world(_linfen, db):
 
 
 def test_the_copies_are_what_the_services_wrote(world):
-    from qinqing.cases.ledger import broken_chains
+    from qinqing.cases.timeline import broken_chains
 
     ids = [pk for pks in world.values() for pk in pks]
     assert len(ids) == 1622

@@ -135,13 +135,14 @@ def test_an_intake_is_counted_before_it_is_rolled_up(drive):
 
 
 def test_timeline_notes_leave_the_facts_alone(drive):
-    from qinqing.cases import services
-    from qinqing.insights.facts import NO_FIGURE_ACTIONS
+    from qinqing.cases import timeline
 
     case = drive(at(2026, 3, 2, 10), steps=[("dispatch", 10)])
     before = sorted(Fact.objects.filter(case_id=case.pk).values_list("pk", flat=True))
-    for action in sorted(NO_FIGURE_ACTIONS):
-        services.append_event(case, action, None, now=at(2026, 3, 3, 9))
+    notes = sorted(k.name for k in timeline.registry if not k.changes_figures)
+    assert {"attach", "remind", "campaign_entered", "list_supervision"} <= set(notes)
+    for action in notes:
+        timeline.append_event(case, action, None, now=at(2026, 3, 3, 9))
     # A refresh would have deleted and inserted the rows (new ids).
     assert sorted(Fact.objects.filter(case_id=case.pk).values_list("pk", flat=True)) == before
     assert facts.differences() == []

@@ -9,8 +9,8 @@ import pytest
 
 from qinqing.cases import services as case_services
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState
-from qinqing.cases.ledger import broken_chains
 from qinqing.cases.models import CaseEvent
+from qinqing.cases.timeline import broken_chains
 from qinqing.oversight import queries, services
 from qinqing.oversight.models import Campaign, CampaignCase
 

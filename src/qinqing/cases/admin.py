@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from qinqing.cases.models import (
-    ApiToken, AssignmentRule, Case, CaseEvent, Category, TimeLimitPolicy,
+    ApiToken, AssignmentRule, Case, CaseEvent, Category, State, TimeLimitPolicy,
 )
 from qinqing.cases.services import revoke_tokens
 from qinqing.worktime.words import limit_words
@@ -13,6 +13,13 @@ from qinqing.worktime.words import limit_words
 
 def _field(name):
     return TimeLimitPolicy._meta.get_field(name).verbose_name
+
+
+def _state_label(state: str) -> str:
+    """A state's name as people read it; "—" for none (an event with no state change)."""
+    if not state:
+        return "—"
+    return str(State(state).label) if state in State.values else state
 
 
 
@@ -85,27 +92,23 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    # The history's words (web/templatetags/workbench.py), not the stored codes.
+    # The history's words (the timeline's registry of event kinds), not the stored codes.
     list_display = ("case", "seq", "action_label", "actor", "from_label", "to_label", "at")
     list_select_related = ("case", "actor")
 
     @admin.display(description=_("Action"), ordering="action")
     def action_label(self, obj):
-        from qinqing.web.templatetags.workbench import event_label
+        from qinqing.cases.timeline import registry
 
-        return event_label(obj)
+        return registry.label(obj.action)
 
     @admin.display(description=_("From"), ordering="from_state")
     def from_label(self, obj):
-        from qinqing.web.templatetags.workbench import state_label
-
-        return state_label(obj.from_state) if obj.from_state else "—"
+        return _state_label(obj.from_state)
 
     @admin.display(description=_("To"), ordering="to_state")
     def to_label(self, obj):
-        from qinqing.web.templatetags.workbench import state_label
-
-        return state_label(obj.to_state) if obj.to_state else "—"
+        return _state_label(obj.to_state)
     search_fields = ("case__number",)
     show_full_result_count = False
 

@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from qinqing import limits
-from qinqing.cases import queries, services
+from qinqing.cases import queries, services, timeline
 from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import InvalidInput, NotFound, RateLimited
 from qinqing.cases.models import Channel, Kind, State
@@ -213,13 +213,13 @@ def track(request: HttpRequest, number: str, code: str = Query(..., max_length=4
         window.fail(address)
         # Unknown number and wrong code answer alike: neither can be probed.
         raise NotFound(_("No case matches this number and query code."))
-    events = case.events.order_by("seq").values_list("action", "at")
-    public = {"create", "dispatch", "redispatch", "sign", "reply", "callback", "reopen", "answer",
-              "not_accept", "reject", "merge"}
+    # Only the kinds the timeline's registry marks public (qinqing.cases.events).
+    public = timeline.registry.public()
+    events = case.events.filter(action__in=public).order_by("seq").values_list("action", "at")
     return {"number": case.number, "state": case.state, "received_at": case.received_at,
             "closed_at": case.closed_at,
             "answer": case.answer if case.state == State.CLOSED else "",
-            "timeline": [{"action": a, "at": at} for a, at in events if a in public]}
+            "timeline": [{"action": a, "at": at} for a, at in events]}
 
 
 

@@ -9,4 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the master-data cache's invalidation and the calendar listener.
-        from qinqing.cases import signals  # noqa: F401
+        from qinqing.cases import events, signals, timeline  # noqa: F401
+
+        # The timeline's own kinds: the intake, the moves, the case services' notes.
+        timeline.register(self.label, *events.KINDS)

@@ -1,7 +1,8 @@
 """Stage clocks: starting, stopping, extending, suspending and recomputing deadlines.
 
 Called only from services.py, inside its transaction. Each function returns a small
-dict describing what changed, which the service writes into the timeline event.
+dict describing what changed, which the service writes into the timeline event (`start`
+returns the new clock, which `describe` says).
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ def _schedule_checked(clock: StageClock, calendar: WorkingCalendar) -> None:
 
 
 def start(case: Case, stage: str, policy: TimeLimitPolicy, calendar: WorkingCalendar,
-          now: datetime) -> dict:
+          now: datetime) -> StageClock:
     clock = new_clock(case, stage, policy, calendar, now)
     clock.save()
-    return describe(clock)
+    return clock
 
 
 def new_clock(case: Case, stage: str, policy: TimeLimitPolicy, calendar: WorkingCalendar,

@@ -12,11 +12,11 @@ data-modifying CTEs; the SQL text is built once per process and shape.
 Limits, on purpose:
 - New rows only, each with its primary key set where another row refers to it
   (`next_id`); other rows get theirs from the column default (not read back).
-- `save()` overrides and `pre_save` receivers do not run (a pre_save receiver could
-  change a row before it is written; `tests/cases/test_rowwrite.py` fails if one is
-  connected to a model written here). `post_save` is sent for every row after the
-  statement, in the order given, as `save()` would (other apps react to a new timeline
-  event that way: supervision, insights).
+- `save()` overrides and model signals do not run: no `pre_save` (a receiver could
+  change a row before it is written) and no `post_save` (`tests/cases/test_rowwrite.py`
+  fails if either is connected to a model written here). Other apps react to a new case
+  through the timeline's `case_changed` hook, which the intake sends before the statement
+  and whose rows (the case's facts) the statement writes (qinqing.cases.timeline).
 - Foreign keys are checked by PostgreSQL at the end of the transaction (Django declares
   them deferred), so rows of one statement may refer to each other.
 """
@@ -29,7 +29,6 @@ from functools import cache, lru_cache
 
 from django.db import connection, models
 from django.db.models import Model
-from django.db.models.signals import post_save
 
 # Field types whose get_db_prep_save hands back a str, int, bool, None or an aware
 # datetime unchanged on PostgreSQL: for those values the ORM's conversion is skipped
@@ -104,9 +103,6 @@ def insert_together(*objs: Model, before=(), overrides=None, returning=None):
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
-    for obj in objs:
-        post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None,
-                       raw=False, using=connection.alias)
     if back:
         setattr(back[1], back[2], value)
         return value

@@ -1,7 +1,9 @@
 """Every write to a case: intake, the moves of the transition table, unmasking.
 
 One function per use case, one transaction each, and a timeline event appended in the
-same transaction. Views and the API call these; nothing else changes a case.
+same transaction (through qinqing.cases.timeline, which then sends the `case_changed`
+hook: every consequence of a change in other apps happens there). Views and the API call
+these; nothing else changes a case.
 """
 
 from __future__ import annotations
@@ -20,14 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinqing import limits
-from qinqing.cases import access, confidential, deadlines, rowwrite, uploads
+from qinqing.cases import access, confidential, deadlines, rowwrite, timeline, uploads
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import (
-    ApiToken, Case, CaseEvent, CaseNumberSequence, Category, ChangeRequest, Kind, Outcome,
+    ApiToken, Case, CaseNumberSequence, Category, ChangeRequest, Kind, Outcome,
     Reporter, Stage, State, UnmaskLog, Urgency,
 )
 from qinqing.cases.models.case import Channel, Satisfaction
-from qinqing.cases.models.ledger import GENESIS
 from qinqing.cases.queries import propose_assignment
 from qinqing.cases.transitions import TABLE, Move, check_move
 from qinqing.cases.uploads import ALLOWED as ALLOWED_UPLOADS
@@ -47,13 +48,6 @@ INTAKE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER})
 FINDING_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR})
 EDITABLE_FIELDS = ("kind", "category", "urgency", "region", "subject_unit", "title", "content",
                    "enterprise_name")
-
-
-# Rows other apps derive from a new case and keep in its transaction (the figures' facts,
-# qinqing.insights): each hook takes the case (with its id) and its first stage clocks and
-# returns unsaved model instances, which the intake writes with the case — on PostgreSQL
-# in its single statement, which is the whole transaction. Registered in AppConfig.ready.
-INTAKE_ROW_HOOKS: list = []
 
 
 @dataclass(frozen=True)
@@ -143,8 +137,12 @@ def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Inta
         for row in rows:
             row.case = case  # again: the foreign key was copied when the case had no id
         case.query_code_hash = confidential.query_code_hash(case.pk, code)
-        event = _new_event(case, "create", actor, now, "", State.RECEIVED, data=event_data)
-        case.number = _insert_numbered(year, case, [*rows, event, *_derived_rows(case, clock)])
+        event = timeline.new_event(case, "create", actor, now, "", State.RECEIVED,
+                                   data=event_data)
+        # The consequences of a new case (its facts, …) come back from the timeline's
+        # hook as rows, written in the same statement.
+        consequences = timeline.intake_rows(case, event, [clock])
+        case.number = _insert_numbered(year, case, [*rows, event, *consequences])
     else:
         # SQLite runs in this process: a statement costs no round trip, and its
         # transaction holds the whole database's write lock from BEGIN anyway.
@@ -156,14 +154,12 @@ def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Inta
             for row in rows:
                 row.case = case
                 row.save(force_insert=True)
-            _new_event(case, "create", actor, now, "", State.RECEIVED, data=event_data).save()
-            for row in _derived_rows(case, clock):
+            event = timeline.new_event(case, "create", actor, now, "", State.RECEIVED,
+                                       data=event_data)
+            event.save()
+            for row in timeline.intake_rows(case, event, [clock]):
                 row.save(force_insert=True)
     return Intake(case, code, created=True)
-
-
-def _derived_rows(case: Case, clock) -> list:
-    return [row for hook in INTAKE_ROW_HOOKS for row in hook(case, [clock])]
 
 
 def _insert_numbered(year: int, case: Case, dependents: list) -> str:
@@ -378,7 +374,7 @@ def perform(case_number: str, action: str, actor: User, payload: dict | None = N
         from_state = case.state
         handler = _HANDLERS[move.name]
         data, reason = handler(case, actor, payload, now)
-        clocks = _run_clocks(case, move, now)
+        clocks, started = _run_clocks(case, move, now)
         if clocks:
             data["clocks"] = clocks
         if move.target is not None:
@@ -386,7 +382,11 @@ def perform(case_number: str, action: str, actor: User, payload: dict | None = N
             if case.state == State.CLOSED:
                 case.closed_at = now
         case.save()
-        _append(case, move.name, actor, now, from_state, case.state, reason=reason, data=data)
+        # The move's event, and then its consequences: the timeline sends `case_changed`
+        # (qinqing.cases.timeline) in this transaction, and the apps that receive it
+        # rebuild the case's figures, close its listing, forget its hot-topic words.
+        timeline.append(case, move.name, actor, now, from_state, case.state, reason=reason,
+                        data=data, clocks=started)
     return case
 
 
@@ -403,7 +403,8 @@ def _locked(number: str, actor: User) -> Case:
     return case
 
 
-def _run_clocks(case: Case, move: Move, now: datetime) -> dict:
+def _run_clocks(case: Case, move: Move, now: datetime) -> tuple[dict, list]:
+    """Stop and start the move's clocks: what the event says of them, and the new ones."""
     stopped = deadlines.stop(case, move.stops, now, by=move.name)
     started = []
     if move.starts:
@@ -414,8 +415,8 @@ def _run_clocks(case: Case, move: Move, now: datetime) -> dict:
     if stopped:
         result["stopped"] = stopped
     if started:
-        result["started"] = started
-    return result
+        result["started"] = [deadlines.describe(clock) for clock in started]
+    return result, started
 
 
 def _text(payload, key, limit=limits.NOTE) -> str:
@@ -510,7 +511,7 @@ def _merge(case, actor, payload, now):
                                                  "contact_enc", "enterprise_enc")})
     case.merged_into = target
     case.outcome = Outcome.MERGED
-    _append(target, "merged_in", actor, now, target.state, target.state, data={
+    timeline.append(target, "merged_in", actor, now, target.state, target.state, data={
         "from": case.number, "callers_added": len(callers),
         "callers_to_notify": Reporter.objects.filter(case=target).exclude(phone_index="").count()})
     return {"into": target.number, "callers_moved": len(callers)}, _text(payload, "reason")
@@ -747,9 +748,9 @@ def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
         safe_name = f"file{ATTACHMENT_TYPES[content_type]}"
         attachment.file.save(safe_name, ContentFile(body), save=False)
         attachment.save()
-        _append(case, "attach", actor, now, case.state, case.state,
-                data={"attachment": attachment.pk, "name": name, "sha256": digest,
-                      "size": len(body)})
+        timeline.append(case, "attach", actor, now, case.state, case.state,
+                        data={"attachment": attachment.pk, "name": name, "sha256": digest,
+                              "size": len(body)})
     return attachment
 
 
@@ -758,7 +759,7 @@ def file_document(case: Case, name: str, body: bytes, content_type: str, *,
     """File a document the platform generated (a reminder letter, …) on a case.
 
     For other apps' services, inside their own transaction with the case row locked
-    (they append the timeline event that says why, with `append_event`). Unlike
+    (they append the timeline event that says why, with `timeline.append_event`). Unlike
     `add_attachment` there is no upload to check and no role: the caller is the system."""
     from django.core.files.base import ContentFile
 
@@ -773,74 +774,6 @@ def file_document(case: Case, name: str, body: bytes, content_type: str, *,
     attachment.file.save(f"file{ATTACHMENT_TYPES[content_type]}", ContentFile(body), save=False)
     attachment.save()
     return attachment
-
-
-# --------------------------------------------------------------------------- ledger
-
-def append_event(case: Case, action: str, actor: User | None, *, reason: str = "",
-                 data: dict | None = None, now: datetime | None = None) -> CaseEvent:
-    """Put something that happened around a case on its timeline without changing it (a
-    joint meeting, an accountability record, a sweep campaign): one event, state kept.
-
-    For other apps' services: call it inside your transaction, after locking the case row
-    (`select_for_update`), as perform() does, so that two appends cannot take one seq."""
-    return _append(case, action, actor, now or timezone.now(), case.state, case.state,
-                   reason=reason, data=data)
-
-
-def append_events(entries: list[tuple[Case, str, dict]], action: str, actor: User | None, *,
-                  now: datetime | None = None, chunk: int = 1000) -> int:
-    """append_event for many cases at once — (case, reason, data) each — in two statements
-    per `chunk` cases (read the last events, insert the new ones) instead of two per case:
-    a sweep campaign takes a city's whole overdue backlog in one go. Same rules: inside
-    the caller's transaction, the case rows locked."""
-    from django.db.models import OuterRef, Subquery
-
-    now = now or timezone.now()
-    done = 0
-    for start in range(0, len(entries), chunk):
-        part = entries[start:start + chunk]
-        ids = [case.pk for case, _reason, _data in part]
-        newest = (CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq")
-                  .values("seq")[:1])
-        last = {case_id: (seq, hash_) for case_id, seq, hash_ in CaseEvent.objects.filter(
-            case_id__in=ids, seq=Subquery(newest)).values_list("case_id", "seq", "hash")}
-        events = []
-        for case, reason, data in part:
-            seq, prev = last.get(case.pk, (0, GENESIS))
-            events.append(_new_event(case, action, actor, now, case.state, case.state,
-                                     reason=reason, data=data, seq=seq + 1, prev_hash=prev))
-        # (bulk_create sends no post_save: these events change no state and no figure.)
-        CaseEvent.objects.bulk_create(events)
-        done += len(events)
-    return done
-
-
-def _append(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
-            to_state: str, *, reason: str = "", data: dict | None = None) -> CaseEvent:
-    """Append one event to the case's chain (after the last one, whose hash it covers)."""
-    last = (CaseEvent.objects.filter(case=case).order_by("-seq")
-            .values_list("seq", "hash").first())
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    event = _new_event(case, action, actor, now, from_state, to_state, reason=reason,
-                       data=data, seq=seq, prev_hash=prev)
-    event.save()
-    return event
-
-
-def _new_event(case: Case, action: str, actor: User | None, now: datetime, from_state: str,
-               to_state: str, *, reason: str = "", data: dict | None = None, seq: int = 1,
-               prev_hash: str = GENESIS) -> CaseEvent:
-    """An event with its hash, not yet saved. The defaults make a case's first event,
-    written without looking up a previous one (a case created in this transaction has
-    none)."""
-    event = CaseEvent(case=case, seq=seq, action=action, at=now, actor=actor,
-                      actor_role=actor.role if actor else "",
-                      actor_unit_id=actor.unit_id if actor else None,
-                      from_state=from_state, to_state=to_state, reason=reason,
-                      data=data or {}, prev_hash=prev_hash)
-    event.hash = event.compute_hash()
-    return event
 
 
 # ---------------------------------------------------------------- confidential data
@@ -867,8 +800,8 @@ def unmask_reporters(case_number: str, actor: User, reason: str) -> list[dict]:
         now = timezone.now()
         UnmaskLog.objects.bulk_create(
             UnmaskLog(reporter=r, case=case, user=actor, reason=reason, at=now) for r in reporters)
-        _append(case, "unmask", actor, now, case.state, case.state, reason=reason,
-                data={"reporters": [r.pk for r in reporters]})
+        timeline.append(case, "unmask", actor, now, case.state, case.state, reason=reason,
+                        data={"reporters": [r.pk for r in reporters]})
     return [{"id": r.pk, "name": confidential.decrypt(r.name_enc),
              "phone": confidential.decrypt(r.phone_enc),
              "id_number": confidential.decrypt(r.id_number_enc),
@@ -928,8 +861,8 @@ def reclassify_report(case_number: str, actor: User, *, reason: str, kind: str |
         holders = [u for u in [case.lead_unit, *case.co_units.all()] if u is not None]
         access.check_routing(case, holders, "subject_unit")
         case.save()
-        _append(case, "reclassify", actor, now, case.state, case.state, reason=reason,
-                data={"changes": changes})
+        timeline.append(case, "reclassify", actor, now, case.state, case.state,
+                        reason=reason, data={"changes": changes})
     return case
 
 
@@ -987,10 +920,10 @@ def recompute_provisional_deadlines() -> int:
             continue
         with transaction.atomic():
             clock.save(update_fields=["due_at", "warn_at", "provisional", "calendar_version"])
-            _append(clock.case, "deadline_recomputed", None, now, clock.case.state,
-                    clock.case.state, reason=_("Holiday data entered for the year"),
-                    data={"clock": {**deadlines.describe(clock),
-                                    "previous_due": deadlines._iso(before[0])}})
+            timeline.append(clock.case, "deadline_recomputed", None, now, clock.case.state,
+                            clock.case.state, reason=_("Holiday data entered for the year"),
+                            data={"clock": {**deadlines.describe(clock),
+                                            "previous_due": deadlines._iso(before[0])}})
         changed += 1
     return changed
 

@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qinqing import limits
-from qinqing.cases import access, queries, queues, services
+from qinqing.cases import access, queries, queues, services, timeline
 from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import CaseError, InvalidInput, NotFound
 from qinqing.cases.forms import ACTION_FORMS, ReclassifyForm, UnmaskForm
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.transitions import TABLE, available_moves
 from qinqing.org.models import Role, Unit, UnitKind
-from qinqing.web.templatetags.workbench import event_unit_codes
 
 
 def _roles(*roles):
@@ -80,7 +79,7 @@ def _render_case(request, case, bound=None, status=200):
         "clocks": sorted(case.clocks.all(), key=lambda c: (c.started_at, c.pk)),
         "events": events,
         # The history names units, not their codes (one query for all of it).
-        "unit_names": dict(Unit.objects.filter(code__in=event_unit_codes(events))
+        "unit_names": dict(Unit.objects.filter(code__in=timeline.unit_codes(events))
                            .values_list("code", "name")),
         "reporters": queries.masked_reporters(case, request.user),
         "actions": actions,

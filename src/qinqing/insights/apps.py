@@ -8,18 +8,16 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Figures and bulletins")
 
     def ready(self) -> None:
-        # Keeps the fact table in step with every case change (facts.py), and the unit
-        # and category maps the metrics use fresh when master data is edited; an edited
-        # case's words are read again for the hot topics.
-        from django.db.models.signals import post_migrate, post_save
+        # Keeps the fact table in step with every case change (facts.py) and drops the
+        # hot-topic words of an edited case, both on the timeline's one hook; builds the
+        # facts of a database that has none after migrate.
+        from django.db.models.signals import post_migrate
 
-        from qinqing.cases import services as case_services
-        from qinqing.cases.models import CaseEvent
+        from qinqing.cases import timeline
         from qinqing.insights import facts, hot_topics
 
-        if facts.intake_rows not in case_services.INTAKE_ROW_HOOKS:
-            case_services.INTAKE_ROW_HOOKS.append(facts.intake_rows)
+        timeline.case_changed.connect(facts.case_changed, dispatch_uid="insights: facts")
+        timeline.case_changed.connect(hot_topics.forget_edited,
+                                      dispatch_uid="insights: hot topics of edited cases")
         post_migrate.connect(facts.build_if_missing, sender=self,
                              dispatch_uid="insights:build facts")
-        post_save.connect(hot_topics.forget_edited, sender=CaseEvent,
-                          dispatch_uid="insights:hot topics of edited cases")

@@ -23,18 +23,19 @@ changes.
 `facts_for()` is used three ways:
 
 - **in the same transaction as every case change.** Every change to a case ends with a
-  timeline event (cases.services._append); a receiver on that event's post_save rebuilds
-  the case's facts (read its clocks and its callback, edit and reclassification events;
-  delete its fact rows; insert the new ones). At intake the facts are known without
-  reading anything: the intake writes them in its own statement (`intake_rows`, a hook
-  of cases.services).
+  timeline event, and the timeline sends its `case_changed` hook (qinqing.cases.timeline);
+  `case_changed` below, connected in apps.py, rebuilds the case's facts (read its clocks
+  and its callback, edit and reclassification events; delete its fact rows; insert the
+  new ones). At intake the facts are known without reading anything: the receiver returns
+  them and the intake writes them in its own statement.
 - by `rebuild()` (`qinqing rollup --rebuild`), for data written behind the services'
   back (bulk loads, SQL) or after the calendar of past days was corrected;
 - by `differences()` (`qinqing rollup --check`), which compares the stored facts with
   what the case tables say now.
 
-Events that cannot change a figure (an attachment, an unmasking, a reminder, a merged
-duplicate's note on the case it joined) rebuild nothing.
+Events whose kind changes no figure (`changes_figures=False` in the timeline's registry:
+an attachment, an unmasking, a reminder, a merged duplicate's note on the case it joined,
+oversight's notes) rebuild nothing.
 """
 
 from __future__ import annotations
@@ -44,10 +45,9 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 
 from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
+from qinqing.cases import timeline
 from qinqing.cases.models import Case, CaseEvent, Stage, StageClock
 from qinqing.cases.models.case import Satisfaction
 from qinqing.cases.models.clocks import completes
@@ -64,13 +64,6 @@ RATED_ACTIONS = ("callback", "reopen")  # a callback with a result (not closed u
 # reclassification (kind). Each records what it changed from and to.
 DIMENSION_ACTIONS = ("edit", "reclassify")
 READ_ACTIONS = CALLBACK_ACTIONS + DIMENSION_ACTIONS
-# Timeline entries that change no state, clock or dimension of the case, so its facts stay
-# as they are: attachments, unmasking, the ladder's notices and letters, listings, and the
-# oversight app's notes (campaigns, joint meetings, accountability, inspections).
-NO_FIGURE_ACTIONS = frozenset({
-    "attach", "unmask", "merged_in", "remind", "warning_notice", "reminder_letter",
-    "list_supervision", "unlist_supervision", "campaign_entered", "joint_meeting",
-    "meeting_decision", "meeting_decision_done", "accountability", "inspection_finding"})
 DIMENSIONS = ("kind", "channel", "category_id", "region_id", "lead_unit_id")
 
 
@@ -266,19 +259,19 @@ def destination_of():
 
 # ------------------------------------------------------------------ maintenance
 
-def intake_rows(case: Case, clocks: list[StageClock]) -> list[Fact]:
-    """A new case's facts, written by the intake itself in its own statement (registered
-    in cases.services.INTAKE_ROW_HOOKS by apps.py): known without reading anything, and
-    in the case's transaction even where that transaction is a single statement."""
-    return facts_for(case, clocks, [], current_calendar())
+def case_changed(sender, case: Case, events: list[CaseEvent], clocks: list[StageClock],
+                 created: bool = False, **kwargs) -> list[Fact] | None:
+    """Receiver of the timeline's `case_changed` hook (connected in apps.py).
 
-
-@receiver(post_save, sender=CaseEvent, dispatch_uid="insights:facts")
-def _event_saved(sender, instance: CaseEvent, created: bool, raw=False, **kwargs):
-    # "create": the intake wrote the case's facts with it (intake_rows).
-    if not created or raw or instance.action in NO_FIGURE_ACTIONS or instance.action == "create":
-        return
-    refresh_case(instance.case)
+    A new case: its facts, known without reading anything, returned for the intake to
+    write in its own statement (in the case's transaction even where that transaction is
+    a single statement). A change: the case's facts rebuilt, unless none of its new
+    events is of a kind that changes figures."""
+    if created:
+        return facts_for(case, clocks, [], current_calendar())
+    if any(timeline.registry[event.action].changes_figures for event in events):
+        refresh_case(case)
+    return None
 
 
 # --------------------------------------------------------------- rebuild, check

@@ -286,12 +286,14 @@ def segment_all(*, now: datetime) -> int:
     return done
 
 
-def forget_edited(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    """post_save of a timeline event: an edit of a case's title or content makes its stored
-    words stale, so they are dropped and the next tick reads the text again."""
+def forget_edited(sender, case, events, created: bool = False, **kwargs) -> None:
+    """Receiver of the timeline's `case_changed` hook (connected in apps.py): an edit of a
+    case's title or content makes its stored words stale, so they are dropped and the next
+    tick reads the text again."""
     from qinqing.insights.models import CaseTerms
 
-    if not created or raw or instance.action != "edit":
+    if created:
         return
-    if {"title", "content"} & set(instance.data.get("changes") or {}):
-        CaseTerms.objects.filter(case_id=instance.case_id).delete()
+    if any(event.action == "edit" and {"title", "content"} & set(event.data.get("changes") or {})
+           for event in events):
+        CaseTerms.objects.filter(case_id=case.pk).delete()

@@ -7,10 +7,7 @@ class OversightConfig(AppConfig):
     verbose_name = _("Oversight and accountability")
 
     def ready(self) -> None:
-        # The case history names each event; ours are added to the workbench's words here
-        # rather than in the shared module, so the apps stay apart.
-        from qinqing.oversight.events import EVENT_LABELS
-        from qinqing.web.templatetags.workbench import EVENT_LABELS as WORKBENCH_LABELS
+        from qinqing.cases import timeline
+        from qinqing.oversight import events
 
-        WORKBENCH_LABELS.update(EVENT_LABELS)
-
+        timeline.register("oversight", *events.KINDS)

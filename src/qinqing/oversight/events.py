@@ -1,6 +1,10 @@
-"""The timeline events oversight appends to cases, and their words in the history."""
+"""The timeline event kinds oversight appends to cases (registered in
+OversightConfig.ready()). They note what oversight did about a case; none changes a
+figure, and the public does not see them."""
 
 from django.utils.translation import gettext_lazy as _
+
+from qinqing.cases.timeline import EventKind
 
 CAMPAIGN_ENTERED = "campaign_entered"
 MEETING_HELD = "joint_meeting"
@@ -17,3 +21,6 @@ EVENT_LABELS = {
     ACCOUNTABILITY: _("Accountability recorded"),
     INSPECTION_FINDING: _("Found by an inspection"),
 }
+
+KINDS = [EventKind(name, label, public=False, changes_figures=False)
+         for name, label in EVENT_LABELS.items()]

@@ -2,7 +2,7 @@
 
 One function per use case, one transaction each. Where a case is concerned, its row is
 locked and one event is appended to its timeline in the same transaction
-(`cases.services.append_event`); a case's state is never changed here. A problem found
+(`cases.timeline.append_event`); a case's state is never changed here. A problem found
 by an inspection becomes a case only through `cases.services.create_case`.
 
 Bad input raises `InvalidInput` with a message per field (the keys are the form's field
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from qinqing import limits
 from qinqing.cases import confidential
 from qinqing.cases import services as case_services
+from qinqing.cases import timeline
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import (
     HOTLINE_STAGES, UNIT_STAGES, Case, Category, Channel, Kind,
@@ -247,7 +248,7 @@ def start_campaign(actor: User, data: dict, *, now: datetime | None = None,
             through.objects.bulk_create(
                 through(campaigncase_id=member.pk, stageclock_id=clock.pk)
                 for member in members for clock in by_case[member.case_id])
-            case_services.append_events(
+            timeline.append_events(
                 [(case, name, {"campaign": campaign.pk,
                                "stages": [{"stage": c.stage, "due": c.due_at.isoformat()}
                                           for c in by_case[case.pk]]})
@@ -351,12 +352,12 @@ def record_meeting(actor: User, data: dict, *, now: datetime | None = None,
                 Decision(meeting=meeting, created_by=actor, created_at=now, **d)
                 for d in decisions)
             for case in cases:
-                case_services.append_event(case, events.MEETING_HELD, actor, reason=title,
-                                           now=now, data={
-                                               "meeting": meeting.pk,
-                                               "held_on": held_on.isoformat(),
-                                               "units": [u.code for u in units],
-                                               "decisions": [_decision_data(d) for d in made]})
+                timeline.append_event(case, events.MEETING_HELD, actor, reason=title,
+                                      now=now, data={
+                                          "meeting": meeting.pk,
+                                          "held_on": held_on.isoformat(),
+                                          "units": [u.code for u in units],
+                                          "decisions": [_decision_data(d) for d in made]})
             return meeting
 
     return _once(Meeting, actor, key, create)
@@ -402,9 +403,9 @@ def add_decision(meeting_id: int, actor: User, data: dict, *,
         decision = Decision.objects.create(meeting=meeting, created_by=actor, created_at=now,
                                            **values)
         for case in cases:
-            case_services.append_event(case, events.DECISION_ADDED, actor, reason=decision.text,
-                                       now=now, data={"meeting": meeting.pk,
-                                                      **_decision_data(decision)})
+            timeline.append_event(case, events.DECISION_ADDED, actor, reason=decision.text,
+                                  now=now, data={"meeting": meeting.pk,
+                                                 **_decision_data(decision)})
     return decision
 
 
@@ -442,9 +443,9 @@ def complete_decision(decision_id: int, actor: User, note: str, *,
         decision.save(update_fields=["done_at", "done_by", "done_note"])
         on_time = _today(now) <= decision.due_on
         for case in cases:
-            case_services.append_event(case, events.DECISION_DONE, actor, reason=note, now=now,
-                                       data={"meeting": decision.meeting_id,
-                                             **_decision_data(decision), "on_time": on_time})
+            timeline.append_event(case, events.DECISION_DONE, actor, reason=note, now=now,
+                                  data={"meeting": decision.meeting_id,
+                                        **_decision_data(decision), "on_time": on_time})
     return decision
 
 
@@ -483,7 +484,7 @@ def record_accountability(actor: User, data: dict, *, now: datetime | None = Non
                 recorded_unit_id=actor.unit_id, recorded_at=now, submission_key=submission_key)
             record.cases.set(cases)
             for case in cases:
-                case_services.append_event(
+                timeline.append_event(
                     case, events.ACCOUNTABILITY, actor, now=now,
                     reason=f"{sanction.name}（{decided_by}）",
                     data={"record": record.pk, "sanction": sanction.code,
@@ -599,9 +600,9 @@ def _register_problem(inspection: Inspection, actor: User, problem: dict, now: d
     record = Problem.objects.create(inspection=inspection, type=problem["type"],
                                     unit=problem["unit"], description=problem["description"],
                                     case=case, recorded_by=actor, recorded_at=now)
-    case_services.append_event(case, events.INSPECTION_FINDING, actor, now=now,
-                               reason=inspection.team, data={
-                                   "inspection": inspection.pk, "problem": record.pk,
-                                   "type": record.type, "undercover": inspection.undercover,
-                                   "held_on": inspection.held_on.isoformat()})
+    timeline.append_event(case, events.INSPECTION_FINDING, actor, now=now,
+                          reason=inspection.team, data={
+                              "inspection": inspection.pk, "problem": record.pk,
+                              "type": record.type, "undercover": inspection.undercover,
+                              "held_on": inspection.held_on.isoformat()})
     return record

@@ -7,4 +7,10 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self):
-        from qinqing.supervision import signals  # noqa: F401  (registers the receiver)
+        from qinqing.cases import timeline
+        from qinqing.supervision import events, services
+
+        timeline.register("supervision", *events.KINDS)
+        # A listed case's listing closes when the case closes, in the same transaction.
+        timeline.case_changed.connect(services.close_listing_when_case_closes,
+                                      dispatch_uid="supervision: close the listing")

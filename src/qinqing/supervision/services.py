@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qinqing.cases import services as case_services
+from qinqing.cases import timeline
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import Case, Stage, StageClock, State
 from qinqing.cases.queries import visible_cases
@@ -82,7 +83,7 @@ def send_reminders(numbers: list[str], actor: User, note: str = "",
             clocks = late.get(case.pk)
             if not clocks:
                 continue
-            case_services.append_event(case, "remind", actor, now=now, reason=note, data={
+            timeline.append_event(case, "remind", actor, now=now, reason=note, data={
                 "stages": [{"stage": c.stage, "due": c.due_at.isoformat(),
                             "overdue": c.due_at < now} for c in clocks]})
             reminded.append(case.number)
@@ -288,7 +289,7 @@ def _stage_list(clocks) -> str:
 
 def _warning(step, case, clocks, unit, policy, now):
     first = clocks[0]
-    event = case_services.append_event(case, "warning_notice", None, now=now, data={
+    event = timeline.append_event(case, "warning_notice", None, now=now, data={
         "stage": first.stage, "due": first.due_at.isoformat(), "unit": unit and unit.code,
         "step": step.pk,
         "stages": [{"stage": c.stage, "due": c.due_at.isoformat()} for c in clocks]})
@@ -304,7 +305,7 @@ def _warning(step, case, clocks, unit, policy, now):
 
 def _reminder(step, case, clocks, unit, policy, now):
     # The same action as a supervisor's bulk reminder, marked automatic.
-    event = case_services.append_event(case, "remind", None, now=now, data={
+    event = timeline.append_event(case, "remind", None, now=now, data={
         "automatic": True, "unit": unit and unit.code, "step": step.pk,
         "stages": [{"stage": c.stage, "due": c.due_at.isoformat(), "overdue": True}
                    for c in clocks]})
@@ -342,7 +343,7 @@ def _letter(step, case, clocks, unit, policy, now, *, ahead=None, inline=True):
         case=case, step=step, unit=unit, year=year, seq=seq, number=number,
         title=policy.letter_title, stage=first.stage, due_at=first.due_at,
         days_overdue=days, stages=stages, issued_at=now, attachment=attachment)
-    event = case_services.append_event(case, "reminder_letter", None, now=now, data={
+    event = timeline.append_event(case, "reminder_letter", None, now=now, data={
         "letter": letter.number, "title": letter.title, "attachment": attachment.pk,
         "unit": unit.code, "stage": first.stage, "due": first.due_at.isoformat(),
         "days_overdue": days, "step": step.pk,
@@ -469,10 +470,10 @@ def _list(case, unit, actor, now, deadline, *, automatic, reason, policy, step_k
     except IntegrityError:
         raise NotAllowedInState(_("The case is already listed for supervision."),
                                 code="already_listed") from None
-    event = case_services.append_event(case, "list_supervision", actor, now=now,
-                                                reason=reason, data={
-        "listing": listing.pk, "unit": unit and unit.code, "automatic": automatic,
-        "deadline": deadline.isoformat()})
+    event = timeline.append_event(case, "list_supervision", actor, now=now, reason=reason,
+                                  data={"listing": listing.pk, "unit": unit and unit.code,
+                                        "automatic": automatic,
+                                        "deadline": deadline.isoformat()})
     key = step_key or f"listing:{listing.pk}"
     _tell_unit(key, unit, case, Kind.LISTED,
                _("%(number)s is listed for supervision until %(deadline)s") % {
@@ -483,13 +484,26 @@ def _list(case, unit, actor, now, deadline, *, automatic, reason, policy, step_k
     return listing, event
 
 
+def close_listing_when_case_closes(sender, case: Case, events, created: bool = False,
+                                   **kwargs) -> None:
+    """Receiver of the timeline's `case_changed` (connected in apps.py): the event that
+    takes a case to `closed` is the moment to close its listing, in the same transaction.
+    The case pipeline does not know about supervision."""
+    if created:
+        return
+    for event in events:
+        if event.to_state == State.CLOSED and event.from_state != State.CLOSED:
+            if Listing.objects.filter(case_id=case.pk, closed_at__isnull=True).exists():
+                close_listings(case, event.at, event.action)
+
+
 def close_listings(case: Case, now: datetime, event_action: str = "") -> int:
     """Close the case's open listing (the case closed); one `unlist_supervision` event.
-    Runs inside the transaction that closed the case (signals.py)."""
+    Runs inside the transaction that closed the case (close_listing_when_case_closes)."""
     listing = Listing.objects.filter(case=case, closed_at__isnull=True).first()
     if listing is None:
         return 0
     Listing.objects.filter(pk=listing.pk, closed_at__isnull=True).update(closed_at=now)
-    case_services.append_event(case, "unlist_supervision", None, now=now, data={
+    timeline.append_event(case, "unlist_supervision", None, now=now, data={
         "listing": listing.pk, "because": event_action or "closed"})
     return 1

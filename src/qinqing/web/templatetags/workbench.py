@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qinqing.cases import timeline
 from qinqing.cases.queries import clock_status
 from qinqing.worktime import words
 from qinqing.worktime.queries import current_calendar
@@ -95,38 +96,10 @@ def widthratio_clock(clock, now: datetime) -> int:
     return 5 * round(used / 5)
 
 
-# The words of the history, one per event action (moves of the table and other events).
-EVENT_LABELS = {
-    "create": gettext_lazy("Registered"), "edit": gettext_lazy("Corrected"),
-    "answer": gettext_lazy("Answered directly"), "not_accept": gettext_lazy("Not accepted"),
-    "reject": gettext_lazy("Rejected as invalid"), "merge": gettext_lazy("Merged into an earlier case"),
-    "merged_in": gettext_lazy("A repeated request was merged in"),
-    "dispatch": gettext_lazy("Dispatched"), "sign": gettext_lazy("Signed"),
-    "return": gettext_lazy("Returned by the unit"), "redispatch": gettext_lazy("Objection decided"),
-    "request_extension": gettext_lazy("Extension requested"),
-    "approve_extension": gettext_lazy("Extension approved"),
-    "deny_extension": gettext_lazy("Extension refused"),
-    "request_suspension": gettext_lazy("Suspension requested"),
-    "approve_suspension": gettext_lazy("Suspension approved"),
-    "deny_suspension": gettext_lazy("Suspension refused"), "resume": gettext_lazy("Resumed"),
-    "reply": gettext_lazy("Replied"), "review": gettext_lazy("Reply accepted"),
-    "send_back": gettext_lazy("Sent back to the unit"), "callback": gettext_lazy("Called back"),
-    "close_unrated": gettext_lazy("Closed unrated"), "reopen": gettext_lazy("Reopened: dissatisfied"),
-    "attach": gettext_lazy("File attached"), "unmask": gettext_lazy("Reporter details revealed"),
-    "deadline_recomputed": gettext_lazy("Deadline recomputed"),
-    "reclassify": gettext_lazy("Report of misconduct corrected by the discipline commission"),
-    "remind": gettext_lazy("Reminder sent"),
-    # The escalation ladder (qinqing.supervision).
-    "warning_notice": gettext_lazy("Deadline warning sent to the unit"),
-    "reminder_letter": gettext_lazy("Reminder letter issued"),
-    "list_supervision": gettext_lazy("Listed for supervision"),
-    "unlist_supervision": gettext_lazy("Listing closed"),
-}
-
-
 @register.simple_tag
 def event_label(event) -> str:
-    return str(EVENT_LABELS.get(event.action, event.action))
+    """The words of an event on the history: its kind's label (qinqing.cases.timeline)."""
+    return timeline.registry.label(event.action)
 
 
 @register.simple_tag
@@ -136,72 +109,33 @@ def state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
 
 
-def event_unit_codes(events) -> set[str]:
-    """The unit codes the events' data names (routing), to be read as names."""
-    codes: set[str] = set()
-    for event in events:
-        data = event.data or {}
-        for key in ("lead_unit", "from_unit"):
-            if isinstance(data.get(key), str):
-                codes.add(data[key])
-        codes.update(c for c in data.get("co_units") or [] if isinstance(c, str))
-    return codes
-
-
 @register.inclusion_tag("web/event_details.html", takes_context=True)
 def event_details(context, event):
-    """What an event changed, in words: routing (unit names, not codes), answers,
-    satisfaction, deadlines. The page gives `unit_names` (code → name, one query for the
-    whole history); without it a code is looked up here."""
-    from qinqing.cases.models import Stage
-    from qinqing.cases.models.case import Satisfaction
+    """What an event changed, in words: the clocks a move started and stopped (any move's
+    data may say), then what its kind says of its data (`EventKind.detail`, registered by
+    the app that appends it: routing, answers, letters, …). The page gives `unit_names`
+    (code → name, one query for the whole history); without it a code is looked up here."""
+    from qinqing.cases.events import moment, stage_label
 
     data = event.data or {}
     names = context.get("unit_names")
     if names is None:
         from qinqing.org.models import Unit
 
-        names = dict(Unit.objects.filter(code__in=event_unit_codes([event]))
+        names = dict(Unit.objects.filter(code__in=timeline.unit_codes([event]))
                      .values_list("code", "name"))
 
     def unit(code):
         return names.get(code, code) if code else code
 
     clocks = data.get("clocks") or {}
-    started = [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values else c.get("stage"),
-                "due": _parse(c.get("due")), "provisional": c.get("provisional")}
-               for c in clocks.get("started", [])]
-    stopped = [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values else c.get("stage"),
-                "on_time": c.get("on_time")} for c in clocks.get("stopped", [])]
-    satisfaction = data.get("satisfaction")
-    return {
-        "lead_unit": unit(data.get("lead_unit")),
-        "co_units": [unit(c) for c in data.get("co_units") or []],
-        "from_unit": unit(data.get("from_unit")) if event.action == "return" else None,
-        "answer": data.get("answer") or data.get("told"),
-        "satisfaction": Satisfaction(satisfaction).label if satisfaction in Satisfaction.values else "",
-        "into": data.get("into"), "started": started, "stopped": stopped,
-        "due": _parse(data.get("due")), "previous_due": _parse(data.get("previous_due")),
-        "reminded": [{"stage": Stage(c["stage"]).label if c.get("stage") in Stage.values
-                      else c.get("stage"), "due": _parse(c.get("due")), "overdue": c.get("overdue")}
-                     for c in data.get("stages", []) if isinstance(c, dict)],
-        # The escalation ladder's events (qinqing.supervision).
-        "letter": data.get("letter") if event.action == "reminder_letter" else "",
-        "letter_days": data.get("days_overdue"),
-        "listed_until": _parse(data.get("deadline")) if event.action == "list_supervision"
-        else None,
-        # (A notice listing its stages shows them as `reminded`; older ones had one stage.)
-        "warned": {"stage": Stage(data["stage"]).label, "due": _parse(data.get("due"))}
-        if event.action == "warning_notice" and data.get("stage") in Stage.values
-        and not data.get("stages") else None,
-        "automatic": data.get("automatic") is True,
+    shown = {
+        "started": [{"stage": stage_label(c.get("stage")), "due": moment(c.get("due")),
+                     "provisional": c.get("provisional")} for c in clocks.get("started", [])],
+        "stopped": [{"stage": stage_label(c.get("stage")), "on_time": c.get("on_time")}
+                    for c in clocks.get("stopped", [])],
     }
-
-
-def _parse(value):
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
+    kind = timeline.registry.get(event.action)
+    if kind is not None and kind.detail is not None:
+        shown.update(kind.detail(event, unit))
+    return shown

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from qinqing.cases.ledger import broken_chains
+from qinqing.cases.timeline import broken_chains
 
 
 class Command(BaseCommand):
