@@ -14,38 +14,11 @@ from qinqing.cases.models import Case, Stage, StageClock
 from qinqing.cases.transitions import TABLE
 from qinqing.insights import bulletins, facts, queries, services
 from qinqing.insights.metrics import Scope, breakdown, figures
-from tests.insights.conftest import CITY_DEPT, COUNTY_UNIT, DISCIPLINE, FULL, at
-from tests.insights.lives import DEFAULTS, HANDLERS
+from tests.insights.conftest import CITY_DEPT, COUNTY_UNIT, FULL, at
+from tests.insights.every_move import Mover, every_move, january
 
 JAN = Scope(date(2026, 1, 1), date(2026, 1, 31))
 CITY = Scope(JAN.start, JAN.end, region="990000")
-HOTLINE_ACTORS = {
-    "edit": "intake", "answer": "intake", "not_accept": "intake", "merge": "intake",
-    "dispatch": "dispatcher", "redispatch": "dispatcher", "reject": "dispatcher",
-    "approve_extension": "dispatcher", "deny_extension": "dispatcher",
-    "approve_suspension": "dispatcher", "deny_suspension": "dispatcher",
-    "review": "dispatcher", "send_back": "dispatcher",
-    "callback": "callback", "reopen": "callback", "close_unrated": "callback"}
-PAYLOADS = {**DEFAULTS, "not_accept": {"reason": "属于诉讼程序", "told": "已告知依法起诉"},
-            "deny_extension": {"reason": "理由不充分"}, "deny_suspension": {"reason": "无需中止"}}
-
-
-class Mover:
-    """Moves of the transition table after the period, each a minute after the last, by
-    the role that may make it (a unit move by the handler of the case's lead unit)."""
-
-    def __init__(self, drive, start):
-        self.drive, self.when, self.done = drive, start, set()
-
-    def __call__(self, case, move, payload=None):
-        case = Case.objects.select_related("lead_unit").get(pk=case.pk)
-        actor = HOTLINE_ACTORS.get(move) or HANDLERS[case.lead_unit.code]
-        body = {**PAYLOADS.get(move, {}), **(payload or {})}
-        if move in ("dispatch", "redispatch"):
-            body.setdefault("reason", "按职责转办")
-        self.when += timedelta(minutes=7)
-        case_services.perform(case.number, move, self.drive.user(actor), body, now=self.when)
-        self.done.add(move)
 
 
 def _published(document: dict) -> dict:
@@ -59,62 +32,13 @@ def _published(document: dict) -> dict:
 
 
 def test_a_published_period_reproduces_after_every_move(drive, user):
-    # January: cases left in every state at the end of the month.
-    received = drive(at(2026, 1, 5, 10), kind="consultation")
-    not_accepted = drive(at(2026, 1, 5, 11))
-    to_answer = drive(at(2026, 1, 5, 12), kind="consultation")
-    edited_same_day = drive(at(2026, 1, 5, 14), kind="consultation", steps=[
-        ("edit", 30, {"fields": {"kind": "complaint"}}), ("dispatch", 40)])
-    dispatched = drive(at(2026, 1, 6, 10), steps=[("dispatch", 10)])
-    rerouted = drive(at(2026, 1, 6, 11), steps=[("dispatch", 10)])
-    signed = drive(at(2026, 1, 7, 10), steps=FULL[:2])
-    replied = drive(at(2026, 1, 7, 11), steps=FULL[:3], lead=CITY_DEPT)
-    reviewed = drive(at(2026, 1, 8, 10), steps=FULL[:4])
-    returned = drive(at(2026, 1, 8, 11), steps=[("dispatch", 10), ("return", 40)])
-    drive(at(2026, 1, 9, 10), steps=FULL)  # closed in January: nothing can change it
-    report = drive(at(2026, 1, 9, 11), kind="report", steps=[("dispatch", 10)], lead=DISCIPLINE)
-    drive(at(2026, 1, 12, 10), steps=[("dispatch", 10), ("return", 30),
-                                      ("redispatch", 60, {"lead_unit": CITY_DEPT}),
-                                      ("sign", 70), ("reply", 600), ("review", 620)])
+    c = january(drive)
     bulletin = services.publish_bulletin(user("analyst"), CITY.start, CITY.end, "990000",
                                          today=date(2026, 2, 1), now=at(2026, 2, 1, 9))
 
     # February: every move of the table on January's cases, and a reclassification.
     move = Mover(drive, at(2026, 2, 2, 9))
-    move(received, "edit", {"fields": {"kind": "complaint", "category": "ZFJG-01",
-                                       "region": "990103"}})
-    move(received, "dispatch", {"lead_unit": CITY_DEPT})
-    move(received, "sign")
-    move(not_accepted, "not_accept")
-    move(to_answer, "answer")
-    move(dispatched, "return")
-    move(dispatched, "reject")
-    move(rerouted, "return")
-    move(rerouted, "redispatch", {"lead_unit": CITY_DEPT})
-    move(rerouted, "sign")
-    for request, decision in (("request_extension", "approve_extension"),
-                              ("request_extension", "deny_extension"),
-                              ("request_suspension", "deny_suspension"),
-                              ("request_suspension", "approve_suspension")):
-        move(rerouted, request)
-        move(rerouted, decision)
-    move(rerouted, "resume")
-    move(rerouted, "reply")
-    move(returned, "edit", {"fields": {"region": "990103", "category": "ZFJG-01"}})
-    move(returned, "merge", {"into": signed.number})
-    move(signed, "reply")
-    move(signed, "send_back")
-    move(signed, "reply")
-    move(signed, "review")
-    move(signed, "close_unrated")
-    move(replied, "review")
-    move(replied, "callback", {"satisfaction": "satisfied"})
-    move(reviewed, "reopen")
-    move(reviewed, "reply")
-    move(edited_same_day, "sign")
-    case_services.reclassify_report(report.number, user("inspector"), reason="经核实属投诉",
-                                    kind="complaint")
-    move(report, "sign")
+    every_move(move, c, user("inspector"))
     assert move.done == set(TABLE), set(TABLE) - move.done
     drive(at(2026, 2, 3, 10), steps=FULL)  # and February has cases of its own
 
