@@ -534,8 +534,7 @@ def _dispatch(case, actor, payload, now):
         case.return_locked = True  # objection rejected: the unit keeps the case
     elif case.state == State.RETURNED:
         case.return_locked = False
-    case.lead_unit = lead
-    case.save()
+    case.lead_unit = lead  # saved once, by perform with the state; the new clocks read it here
     case.co_units.set(co_units)
     return {"lead_unit": lead.code, "co_units": [u.code for u in co_units],
             "proposed": proposal.lead_unit.code if proposal else None,
