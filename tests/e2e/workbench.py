@@ -127,6 +127,9 @@ def register_call(page, *, phone: str, name: str, kind: str, category: str, cont
     navigate=False the page is already on the form (reached through the menu)."""
     if navigate:
         page.goto("/intake/new/")
+    # The pickers are set up by a deferred script: text typed before it ran opens no list
+    # (seen once in CI on a loaded machine, the form reached through the menu).
+    page.wait_for_load_state("load")
     page.locator("#id_phone").fill(phone)
     page.locator("#id_name").fill(name)
     for picker, text in (("#id_kind", kind), ("#id_category", category)):
