@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "qinqing.worktime",
     "qinqing.cases",
     "qinqing.intake",
+    "qinqing.open311",  # a channel: GeoReport v2 for third-party apps
     "qinqing.supervision",
     "qinqing.notifications",
     "qinqing.background",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/", include("qinqing.cases.urls")),
     path("audit/", include("qinqing.cases.audit_urls")),
     path("intake/", include("qinqing.intake.urls")),
+    path("open311/", include("qinqing.open311.urls")),
     path("supervision/", include("qinqing.supervision.urls")),
     path("notifications/", include("qinqing.notifications.urls")),
     path("oversight/", include("qinqing.oversight.urls")),
