@@ -3,6 +3,8 @@ views, unmasked only by allowed roles with a reason (logged), and key rotation."
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
@@ -174,3 +176,19 @@ def test_query_codes_of_older_cases_are_rehashed_by_the_migration(user, demo_org
         apps, None)
     assert queries.public_status(case.number, code) == case
     assert queries.public_status(case.number, "WRONGCOD") is None
+
+
+def test_query_codes_carry_at_least_50_bits_and_old_short_codes_still_open(make_case):
+    bits = confidential.QUERY_CODE_LENGTH * math.log2(len(confidential.QUERY_CODE_ALPHABET))
+    assert bits >= 50
+    codes = {confidential.new_query_code() for _ in range(2000)}
+    assert len(codes) == 2000  # no repeats in a sample
+    assert all(len(c) == confidential.QUERY_CODE_LENGTH for c in codes)
+    # Every symbol of the alphabet is drawn (a code from a smaller set would be weaker).
+    assert set("".join(codes)) == set(confidential.QUERY_CODE_ALPHABET)
+    # A code given out when codes were 8 long still opens its case.
+    case = make_case("received")
+    case.query_code_hash = confidential.query_code_hash(case.pk, "ZRBGVV2R")
+    case.save(update_fields=["query_code_hash"])
+    assert queries.public_status(case.number, "zrbg-vv2r") == case
+    assert queries.public_status(case.number, "ZRBGVV2S") is None

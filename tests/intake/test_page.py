@@ -63,7 +63,7 @@ def test_save_shows_number_and_query_code(agent, demo_org):
     code = "".join(re.search(r'data-testid="query-code"[^>]*>(.*?)</dd>', html).group(1)
                    .replace("<span>", "").split("</span>"))
     case = Case.objects.get(number=number)
-    assert len(code) == 8 and confidential.query_code_hash(case.pk, code) == case.query_code_hash
+    assert len(code) == confidential.QUERY_CODE_LENGTH == 11 and confidential.query_code_hash(case.pk, code) == case.query_code_hash
     assert case.kind == "complaint" and case.category.code == "SPFW-01"
     assert case.state == "received" and case.channel == "hotline"
     assert case.created_by.username == "intake"

@@ -20,7 +20,11 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read over a phone
-QUERY_CODE_LENGTH = 8
+# 11 of 31 symbols: 54 bits, so that guessing stays hopeless even past the per-address
+# limit of wrong tries (a botnet has many addresses). Codes given out when they were 8
+# long (40 bits) still open their cases: a code is checked by its keyed hash, whatever
+# its length.
+QUERY_CODE_LENGTH = 11
 
 
 @lru_cache(maxsize=4)

@@ -108,7 +108,8 @@ def _reused_key(request, data, options, key):
 
 
 def _groups(code: str) -> list[str]:
-    # Read out in fours: "ABCD EFGH" is easier to say and to write down than eight at once.
+    # Read out in fours: "ABCD EFGH JKM" is easier to say and to write down than eleven
+    # at once.
     return [code[i:i + 4] for i in range(0, len(code), 4)]
 
 
