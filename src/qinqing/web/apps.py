@@ -12,7 +12,10 @@ class WebConfig(AppConfig):
 
         from qinqing.web.middleware import mark_signed_in
 
-        post_migrate.connect(_create_cache_table, sender=self)
+        # No sender: Django sends post_migrate once per app *with models*, and this app has
+        # none, so a handler tied to it never ran (found 2026-12-07: on a fresh install
+        # the table was missing and public tracking answered 500).
+        post_migrate.connect(_create_cache_table, dispatch_uid="qinqing-cache-table")
         user_logged_in.connect(mark_signed_in, dispatch_uid="qinqing-idle-session")
 
 
