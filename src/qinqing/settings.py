@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "qinqing.cases",
     "qinqing.intake",
     "qinqing.open311",  # a channel: GeoReport v2 for third-party apps
+    "qinqing.portal",  # the public side: tracking
     "qinqing.supervision",
     "qinqing.notifications",
     "qinqing.background",

@@ -1,0 +1,85 @@
+"""What the person holding a case's query code reads about it (the public page).
+
+The milestones of their request (the event kinds the timeline's registry marks public),
+the state in plain words, the unit handling it, the current stage's deadline, and the
+answer once it has left the unit. Never the staff's names, notes or internal steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from qinqing.cases import timeline
+from qinqing.cases.events import stage_label
+from qinqing.cases.models import Case, State
+from qinqing.cases.models.clocks import StageClock
+from qinqing.cases.queries import public_status
+from qinqing.security import FailureWindow
+
+# The state as a person outside reads it.
+STATE_WORDS = {
+    State.RECEIVED: _("Registered; being passed to the unit that must act"),
+    State.DISPATCHED: _("Passed to the unit that must act"),
+    State.HANDLING: _("The unit is handling it"),
+    State.RETURNED: _("The unit that must act is being decided again"),
+    State.REPLIED: _("The unit has answered; the answer is being checked"),
+    State.REVIEWED: _("Answered; you will be called back"),
+    State.CLOSED: _("Finished"),
+}
+# The answer is shown once it has left the unit: checked by its leader (reviewed), or final.
+ANSWER_SHOWN = frozenset({State.REVIEWED, State.CLOSED})
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    number: str
+    kind: str
+    category: str
+    state_words: str
+    closed: bool
+    unit: str
+    stage: str
+    due_at: datetime | None
+    answer: str
+    received_at: datetime
+    steps: list[Step]
+
+
+def check(number: str, code: str) -> Case | None:
+    """The case this number and query code open, or None (an unknown number and a wrong
+    code are told apart nowhere, not even in the time taken: cases.queries)."""
+    return public_status(number, code)
+
+
+def track_window() -> FailureWindow:
+    # The same scope as the API's tracking: one count of wrong tries per address.
+    return FailureWindow("track", settings.QINQING_TRACK_LIMIT, settings.QINQING_TRACK_WINDOW)
+
+
+def public_case(number: str) -> PublicCase | None:
+    case = (Case.objects.select_related("category", "lead_unit")
+            .filter(number=number).first())
+    if case is None:
+        return None
+    public = timeline.registry.public()
+    steps = [Step(timeline.registry.label(action), at) for action, at in
+             case.events.filter(action__in=public).order_by("seq").values_list("action", "at")]
+    clock = (StageClock.objects.filter(case=case, done_at__isnull=True)
+             .order_by("due_at").first())
+    return PublicCase(
+        number=case.number, kind=case.get_kind_display(), category=case.category.name,
+        state_words=STATE_WORDS[case.state], closed=case.state == State.CLOSED,
+        unit=case.lead_unit.name if case.lead_unit_id else "",
+        stage=stage_label(clock.stage) if clock else "", due_at=clock.due_at if clock else None,
+        answer=case.answer if case.state in ANSWER_SHOWN else "",
+        received_at=case.received_at, steps=steps)

@@ -1,0 +1,73 @@
+"""/track/: number + query code → the case's public page, for this browser session.
+
+The code never travels in an address (addresses end up in logs, histories and Referer
+headers): the form is POSTed, and a right pair is remembered in the session for
+SESSION_MINUTES, then the browser is sent to /track/<number>/.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from qinqing.portal import queries
+from qinqing.portal.forms import TrackForm
+from qinqing.security import client_address
+
+SESSION_KEY = "portal_tracked"
+SESSION_MINUTES = 30
+MAX_REMEMBERED = 20
+
+
+@require_http_methods(["GET", "POST"])
+def track(request):
+    if request.method == "GET":
+        form = TrackForm(initial={"number": request.GET.get("number", "")[:40]})
+        return render(request, "portal/track.html", {"form": form})
+    form = TrackForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/track.html", {"form": form}, status=400)
+    window = queries.track_window()
+    address = client_address(request)
+    wait = window.retry_after(address)
+    if wait is not None:
+        # Past the limit even a right pair waits, so the answer tells a guesser nothing.
+        response = render(request, "portal/track.html", {
+            "form": form, "wait_minutes": max(1, round(wait / 60))}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    case = queries.check(form.cleaned_data["number"], form.cleaned_data["code"])
+    if case is None:
+        window.fail(address)
+        form.add_error(None, _("No case matches this number and query code. Check both "
+                               "and try again."))
+        return render(request, "portal/track.html", {"form": form}, status=404)
+    _remember(request, case.number)
+    return redirect("portal:case", number=case.number)
+
+
+def tracked_case(request, number: str):
+    number = number.strip().upper()
+    if not _remembered(request, number):
+        return redirect(reverse("portal:track") + f"?number={number[:40]}")
+    case = queries.public_case(number)
+    if case is None:  # remembered, then deleted (a test database, a restore)
+        return redirect("portal:track")
+    return render(request, "portal/case.html", {"case": case})
+
+
+def _remember(request, number: str) -> None:
+    now = time.time()
+    kept = {n: t for n, t in request.session.get(SESSION_KEY, {}).items()
+            if now - t < SESSION_MINUTES * 60}
+    kept[number] = now
+    request.session[SESSION_KEY] = dict(sorted(kept.items(), key=lambda i: i[1])[-MAX_REMEMBERED:])
+
+
+def _remembered(request, number: str) -> bool:
+    since = request.session.get(SESSION_KEY, {}).get(number)
+    return since is not None and time.time() - since < SESSION_MINUTES * 60
