@@ -313,6 +313,14 @@ try:
     # query code) per client address per QINQING_TRACK_WINDOW seconds, then 429.
     QINQING_TRACK_LIMIT = env_int("QINQING_TRACK_LIMIT", 10, 1, 10_000)
     QINQING_TRACK_WINDOW = env_int("QINQING_TRACK_WINDOW", 900, 10, 86_400)
+    # The public portal's abuse limits (qinqing.portal.services): SMS codes per phone and
+    # per client address per hour; matters per address per hour and per phone per day.
+    QINQING_PORTAL_CODES_PER_PHONE = env_int("QINQING_PORTAL_CODES_PER_PHONE", 5, 1, 1000)
+    QINQING_PORTAL_CODES_PER_ADDRESS = env_int("QINQING_PORTAL_CODES_PER_ADDRESS", 20, 1, 10_000)
+    QINQING_PORTAL_SUBMISSIONS_PER_ADDRESS = env_int(
+        "QINQING_PORTAL_SUBMISSIONS_PER_ADDRESS", 10, 1, 10_000)
+    QINQING_PORTAL_SUBMISSIONS_PER_PHONE = env_int(
+        "QINQING_PORTAL_SUBMISSIONS_PER_PHONE", 5, 1, 1000)
 
     # The cache the counters above live in; it must be shared by every gunicorn worker, so
     # the default is the database (table qinqing_cache, made by `qinqing migrate`), which

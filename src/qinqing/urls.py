@@ -13,7 +13,7 @@ urlpatterns = [
     path("audit/", include("qinqing.cases.audit_urls")),
     path("intake/", include("qinqing.intake.urls")),
     path("open311/", include("qinqing.open311.urls")),
-    path("track/", include("qinqing.portal.urls")),
+    path("", include("qinqing.portal.urls")),  # /submit/, /track/: the public side
     path("supervision/", include("qinqing.supervision.urls")),
     path("notifications/", include("qinqing.notifications.urls")),
     path("oversight/", include("qinqing.oversight.urls")),

@@ -1,7 +1,22 @@
+from __future__ import annotations
+
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as NumberError
 
+from qinqing import limits
+from qinqing.cases.models import Kind
+from qinqing.org.queries import region_choices, unit_options
+from qinqing.portal.queries import category_groups
 from qinqing.text import TextForm
+
+PORTAL_KINDS = (Kind.COMPLAINT, Kind.REPORT, Kind.CONSULTATION, Kind.HELP, Kind.SUGGESTION)
+# A mainland mobile number or an 18-character ID number inside a text.
+PERSONAL = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9A-Za-z])")
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 class TrackForm(TextForm):
@@ -15,3 +30,94 @@ class TrackForm(TextForm):
                            widget=forms.TextInput(attrs={
                                "autocomplete": "off", "autocapitalize": "characters",
                                "spellcheck": "false"}))
+
+
+class SubmitForm(TextForm):
+    """A matter as a person outside files it. The service (cases.services.create_case)
+    checks the intake's rules again; this form adds what only the public side asks: the
+    enterprise's credit code, a verified phone for a named matter, the personal-data
+    warning, and the form's own key against double submission."""
+
+    kind = forms.ChoiceField(label=_("What is it?"), widget=forms.RadioSelect,
+                             choices=[(k.value, k.label) for k in PORTAL_KINDS])
+    category = forms.ChoiceField(label=_("About"))
+    title = limits.LimitedCharField(label=_("Title"), required=False, max_length=limits.TITLE,
+                                    help_text=_("Optional; the start of the text if left out."))
+    content = limits.LimitedCharField(label=_("What happened, and what do you ask?"),
+                                      max_length=limits.content_chars,
+                                      widget=forms.Textarea(attrs={"rows": 6}))
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    subject_unit = forms.CharField(label=_("Unit or window concerned"), required=False,
+                                   max_length=200, help_text=_("Optional; pick from the list "
+                                                               "or type its name."),
+                                   widget=forms.TextInput(attrs={"list": "unit-options",
+                                                                 "autocomplete": "off"}))
+    enterprise_name = limits.LimitedCharField(label=_("Enterprise concerned"), required=False,
+                                              max_length=limits.ENTERPRISE)
+    enterprise_code = forms.CharField(
+        label=_("Unified social credit code"), required=False, max_length=30,
+        help_text=_("18 characters, on the business licence."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}))
+    anonymous = forms.BooleanField(label=_("File anonymously (no name, no phone; you follow "
+                                           "it with the query code only)"), required=False)
+    name = limits.LimitedCharField(label=_("Your name"), required=False,
+                                   max_length=limits.PERSON_NAME)
+    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=limits.PHONE,
+                            widget=forms.TextInput(attrs={"inputmode": "tel",
+                                                          "autocomplete": "tel"}))
+    sms_code = forms.CharField(label=_("SMS code"), required=False, max_length=12,
+                               widget=forms.TextInput(attrs={
+                                   "inputmode": "numeric", "autocomplete": "one-time-code"}))
+    personal_ok = forms.BooleanField(
+        label=_("I have checked: the text may contain these numbers"), required=False)
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Choose…")), *category_groups()]
+        self.fields["region"].choices = [("", _("The whole city")), *region_choices()]
+        self.unit_names = [name for _code, name in unit_options()]
+
+    def clean_enterprise_code(self):
+        raw = self.cleaned_data["enterprise_code"]
+        code = re.sub(r"[\s-]", "", raw).upper()
+        if not code:
+            return ""
+        try:
+            return uscc.validate(code)
+        except NumberError:
+            raise forms.ValidationError(_(
+                "This is not a valid unified social credit code: it has 18 characters "
+                "and its last one is a check character. Copy it again from the business "
+                "licence.")) from None
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if not TOKEN.match(token):
+            raise forms.ValidationError(_("The form has expired; open it again."))
+        return token
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("anonymous"):
+            if not (data.get("name") or "").strip():
+                self.add_error("name", _("Give your name, or file anonymously."))
+            if not (data.get("phone") or "").strip():
+                self.add_error("phone", _("Give a mobile phone, or file anonymously."))
+        text = f"{data.get('title', '')}\n{data.get('content', '')}"
+        self.personal_found = bool(PERSONAL.search(text))
+        if self.personal_found and not data.get("personal_ok"):
+            self.add_error("content", _(
+                "The text seems to contain a phone or ID number. Staff of the units "
+                "handling it will read it: delete what is not needed, or tick the box "
+                "below to send it as it is."))
+        return data
+
+    def intake_data(self, unit_code: str) -> dict:
+        data = self.cleaned_data
+        reporter = ({} if data["anonymous"] else
+                    {"name": data["name"], "phone": data["phone"]})
+        return {"kind": data["kind"], "category": data["category"], "title": data["title"],
+                "content": data["content"], "region": data["region"],
+                "subject_unit": unit_code, "enterprise_name": data["enterprise_name"],
+                "reporter": reporter, "anonymous": data["anonymous"]}

@@ -83,3 +83,24 @@ def public_case(number: str) -> PublicCase | None:
         stage=stage_label(clock.stage) if clock else "", due_at=clock.due_at if clock else None,
         answer=case.answer if case.state in ANSWER_SHOWN else "",
         received_at=case.received_at, steps=steps)
+
+
+def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The categories a person picks from, grouped under their parents (active leaves)."""
+    from django.db.models import Exists, OuterRef
+
+    from qinqing.cases.models import Category
+
+    has_children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
+    leaves = (Category.objects.filter(is_active=True).exclude(Exists(has_children))
+              .select_related("parent").order_by("parent__sort_order", "sort_order", "code"))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for category in leaves:
+        groups.setdefault(category.parent.name if category.parent_id else "",
+                          []).append((category.code, category.name))
+    return list(groups.items())
+
+
+def already_filed(token: str) -> bool:
+    """Whether the portal form with this key was filed (a double click, a retry)."""
+    return Case.objects.filter(intake_key=f"public:portal:{token}").exists()

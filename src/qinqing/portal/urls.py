@@ -4,6 +4,7 @@ from qinqing.portal import views
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.track, name="track"),
-    path("<str:number>/", views.tracked_case, name="case"),
+    path("submit/", views.submit, name="submit"),
+    path("track/", views.track, name="track"),
+    path("track/<str:number>/", views.tracked_case, name="case"),
 ]

@@ -1,0 +1,153 @@
+"""Writes of the public side: SMS codes that prove a phone, and filing a matter.
+
+Abuse limits: codes per phone and per address, submissions per address and per phone,
+each in a fixed window (qinqing.security.FailureWindow counts any event, not only
+failures). A refusal raises Refused with the message the person reads.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qinqing.cases import confidential
+from qinqing.cases import services as case_services
+from qinqing.cases.models import Case, Channel
+from qinqing.notifications.services import queue_sms
+from qinqing.portal.models import PhoneChallenge, Submission
+from qinqing.security import FailureWindow
+
+CODE_DIGITS = 6
+CODE_MINUTES = 10
+CODE_TRIES = 5  # wrong tries of one code; then it is spent and a new one must be sent
+RESEND_SECONDS = 60
+
+
+class Refused(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def _window(scope: str, limit_setting: str, seconds: int) -> FailureWindow:
+    return FailureWindow(scope, getattr(settings, limit_setting), seconds)
+
+
+def _limit(window: FailureWindow, key: str, message: str, field: str | None = None) -> None:
+    wait = window.retry_after(key)
+    if wait is not None:
+        raise Refused(message % {"minutes": max(1, round(wait / 60))}, field)
+
+
+def send_phone_code(phone: str, address: str, now: datetime | None = None) -> None:
+    """Send a new 6-digit code to `phone` (queued SMS), within the limits."""
+    now = now or timezone.now()
+    index = confidential.phone_index(phone)
+    digits = confidential.normalise_phone(phone)
+    if not (7 <= len(digits) <= 15):
+        raise Refused(_("Enter a phone number of 7 to 15 digits."), "phone")
+    latest = PhoneChallenge.objects.filter(phone_index=index).order_by("-created_at").first()
+    if latest and (now - latest.created_at).total_seconds() < RESEND_SECONDS:
+        raise Refused(_("A code was just sent to this number; wait a minute before asking "
+                        "for another."), "phone")
+    per_phone = _window("portal-code-phone", "QINQING_PORTAL_CODES_PER_PHONE", 3600)
+    per_address = _window("portal-code-address", "QINQING_PORTAL_CODES_PER_ADDRESS", 3600)
+    _limit(per_phone, index, _("Too many codes for this number. Try again in %(minutes)s "
+                               "minutes."), "phone")
+    _limit(per_address, address, _("Too many codes from your address. Try again in "
+                                   "%(minutes)s minutes."), "phone")
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    with transaction.atomic():
+        challenge = PhoneChallenge.objects.create(
+            phone_index=index, code_hash=_code_hash(index, code), created_at=now,
+            expires_at=now + timedelta(minutes=CODE_MINUTES))
+        queue_sms(phone, _("Your Qinqing verification code is %(code)s, valid for %(n)s "
+                           "minutes. Do not tell it to anyone.")
+                  % {"code": code, "n": CODE_MINUTES},
+                  event_key=f"portal-code:{challenge.pk}", now=now)
+    per_phone.fail(index)
+    per_address.fail(address)
+
+
+def check_phone_code(phone: str, code: str, now: datetime | None = None) -> None:
+    """Spend the latest unexpired code of `phone` if `code` is it; else Refused."""
+    now = now or timezone.now()
+    index = confidential.phone_index(phone)
+    typed = "".join(ch for ch in code or "" if ch.isdigit())
+    with transaction.atomic():
+        challenge = (PhoneChallenge.objects.select_for_update()
+                     .filter(phone_index=index, used_at__isnull=True, expires_at__gt=now)
+                     .order_by("-created_at").first())
+        if challenge is None or challenge.attempts >= CODE_TRIES:
+            raise Refused(_("No valid code for this number: ask for a new one."), "sms_code")
+        right = hmac.compare_digest(challenge.code_hash, _code_hash(index, typed))
+        # A wrong try is counted and committed before the refusal (raising inside the
+        # block would roll the count back, and the code could be tried for ever).
+        if right:
+            challenge.used_at = now
+        else:
+            challenge.attempts += 1
+        challenge.save(update_fields=["used_at", "attempts"])
+    if not right:
+        left = CODE_TRIES - challenge.attempts
+        raise Refused(_("The code is not right; %(n)s tries left.") % {"n": left}
+                      if left else _("The code is not right, and it is now spent: ask "
+                                     "for a new one."), "sms_code")
+
+
+def _code_hash(index: str, code: str) -> str:
+    return confidential.keyed_hash(f"portal-code:{index}:{code}")
+
+
+@dataclass
+class Filed:
+    number: str
+    query_code: str
+    created: bool
+
+
+def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
+           phone_verified: bool = False, now: datetime | None = None) -> Filed:
+    """File the matter `data` (the intake's fields, without channel) from the portal.
+
+    `token` is the form's own key: the same form sent twice (a double click, a network
+    retry) makes one case, and the second answer is the first case. The reporter who gave
+    a phone gets the number and the query code by SMS.
+    """
+    now = now or timezone.now()
+    per_address = _window("portal-submit-address", "QINQING_PORTAL_SUBMISSIONS_PER_ADDRESS",
+                          3600)
+    phone = ((data.get("reporter") or {}).get("phone") or "").strip()
+    per_phone = _window("portal-submit-phone", "QINQING_PORTAL_SUBMISSIONS_PER_PHONE", 86400)
+    index = confidential.phone_index(phone) if phone else ""
+    # A retry of a form already filed is answered with its case, whatever the limits say.
+    retry = Case.objects.filter(intake_key=f"public:portal:{token}").exists()
+    if not retry:
+        _limit(per_address, address, _("Too many matters from your address. Try again in "
+                                       "%(minutes)s minutes, or call the 12345 hotline."))
+        if index:
+            _limit(per_phone, index, _("Too many matters from this phone today. Try again "
+                                       "later, or call the 12345 hotline."))
+    with transaction.atomic():
+        intake = case_services.create_case(None, {**data, "channel": Channel.WEB},
+                                           idempotency_key=f"portal:{token}", now=now)
+        if intake.created:
+            Submission.objects.create(case=intake.case, enterprise_code=enterprise_code,
+                                      phone_verified=phone_verified, created_at=now)
+            if phone:
+                queue_sms(phone, _("Your matter is registered as %(number)s, query code "
+                                   "%(code)s. Follow it at /track/ or by calling 12345.")
+                          % {"number": intake.case.number, "code": intake.query_code},
+                          event_key=f"case-created:{intake.case.number}", now=now)
+    if intake.created:
+        per_address.fail(address)
+        if index:
+            per_phone.fail(index)
+    return Filed(intake.case.number, intake.query_code, intake.created)

@@ -1,0 +1,89 @@
+"""The public side on a phone (390×844): a resident files anonymously, an enterprise files
+with an SMS code and follows its matter. No account; Chinese."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.test_phone import no_horizontal_scroll
+from tests.e2e.workbench import PHONE, check_page, expect, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def latest_sms(server) -> str:
+    """The text of the last SMS the server queued (the worker would send it)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "qinqing.cli", "shell", "-c",
+         "from qinqing.notifications.models import SmsMessage; "
+         "print(SmsMessage.objects.latest('pk').text)"],
+        env=server.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def fill_matter(page, content: str) -> None:
+    page.get_by_label("投诉", exact=True).check()
+    page.get_by_label("所属事项").select_option("SPFW-01")
+    page.get_by_label("发生了什么？您有什么诉求？").fill(content)
+
+
+def registered(page) -> tuple[str, str]:
+    number = page.get_by_test_id("case-number").inner_text().strip()
+    code = page.get_by_test_id("query-code").inner_text().replace(" ", "").strip()
+    return number, code
+
+
+def test_a_resident_files_anonymously_on_a_phone(wb):
+    page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto("/submit/")
+    expect(page.locator("h1")).to_have_text("提交诉求")
+    no_horizontal_scroll(page)
+    check_page(page)
+    fill_matter(page, "小区门口的便民服务窗口经常无人值守，办事要跑好几趟。")
+    page.get_by_label("匿名提交（不留姓名和电话，只能凭查询码查询进度）").check()
+    screenshot(page, "portal-submit-phone")
+    with page.expect_navigation():
+        page.get_by_test_id("submit").tap()
+    number, code = registered(page)
+    assert number.startswith("QQ-") and len(code) == 11
+    no_horizontal_scroll(page)
+    check_page(page)
+    screenshot(page, "portal-submitted-phone")
+
+
+def test_an_enterprise_files_with_an_sms_code_and_follows_it(wb, server):
+    page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto("/submit/")
+    fill_matter(page, "我公司申请食品经营许可证已超过承诺时限，窗口说还要等。")
+    page.get_by_label("涉及企业").fill("示范食品有限公司")
+    page.get_by_label("统一社会信用代码").fill("91110000600037341M")  # a wrong check character
+    page.get_by_label("您的姓名").fill("王经理")
+    page.get_by_label("手机号码").fill("13700001234")
+    with page.expect_navigation():
+        page.get_by_test_id("send-code").tap()
+    expect(page.get_by_test_id("code-sent")).to_contain_text("137****1234")
+    code = "".join(ch for ch in latest_sms(server).split("，")[0] if ch.isdigit())
+    page.get_by_label("短信验证码").fill(code)
+    with page.expect_navigation():
+        page.get_by_test_id("submit").tap()
+    # The wrong credit code is refused with the reason; everything typed is kept.
+    expect(page.locator(".field.invalid")).to_contain_text("校验码")
+    assert page.get_by_label("发生了什么？您有什么诉求？").input_value().startswith("我公司")
+    page.get_by_label("统一社会信用代码").fill("91110000600037341L")
+    page.get_by_label("短信验证码").fill(code)
+    with page.expect_navigation():
+        page.get_by_test_id("submit").tap()
+    number, query_code = registered(page)
+    assert number in latest_sms(server)
+
+    with page.expect_navigation():
+        page.get_by_test_id("track-this").tap()
+    page.get_by_label("查询码").fill(query_code.lower())
+    with page.expect_navigation():
+        page.get_by_test_id("track-submit").tap()
+    expect(page.get_by_test_id("public-state")).to_have_text("已受理，正在转交承办单位")
+    no_horizontal_scroll(page)
