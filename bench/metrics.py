@@ -95,7 +95,7 @@ def explain_bulletin(scope) -> str:
     from django.db import connection
     from django.db.models import Count, Q, Sum
 
-    from qinqing.insights.metrics import PercentileDisc
+    from qinqing.insights.metrics.from_facts import PercentileDisc
     from qinqing.insights.models import Fact
 
     finished = Q(done_at__lt=scope.until)

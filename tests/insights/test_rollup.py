@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qinqing.insights import facts
-from qinqing.insights.metrics import (METRICS, Scope, _rollup_plan, _masters, breakable, breakdowns,
-                                      figures)
+from qinqing.insights.metrics import METRICS, Scope, breakable, breakdowns, figures
+from qinqing.insights.metrics.from_rollup import rollup_plan
+from qinqing.insights.metrics.masters import master_data
 from qinqing.insights.models import Daily, Fact
 from tests.insights.conftest import CITY_DEPT, COUNTY_UNIT, DISCIPLINE, FULL, Driver, at
 
@@ -93,7 +94,7 @@ def test_rollups_and_facts_agree(demo_org, specs, scopes):
         names = list(METRICS)
         for (first, last), where, by in scopes:
             scope = Scope(BASE + timedelta(days=first), BASE + timedelta(days=last), **where)
-            if _rollup_plan(scope, by, _masters()) is None:
+            if rollup_plan(scope, by, master_data()) is None:
                 continue
             if by is None:
                 _same(figures(scope, names, source="rollup"),
@@ -109,16 +110,16 @@ def test_rollups_and_facts_agree(demo_org, specs, scopes):
 
 
 def test_the_rollup_is_not_read_where_it_cannot_answer(demo_org):
-    masters = _masters()
+    masters = master_data()
     jan = (date(2026, 1, 1), date(2026, 1, 31))
-    assert _rollup_plan(Scope(*jan), None, masters) == ("", None)
-    assert _rollup_plan(Scope(*jan), "destination", masters) == ("destination", None)
-    assert _rollup_plan(Scope(*jan, kind="complaint"), "week", masters) == ("kind", ["complaint"])
-    assert _rollup_plan(Scope(*jan, unit=COUNTY_UNIT), None, masters) is None
-    assert _rollup_plan(Scope(*jan, category="SPFW"), None, masters) is None
-    assert _rollup_plan(Scope(*jan, kind="complaint", channel="web"), None, masters) is None
-    assert _rollup_plan(Scope(*jan, region="990102"), "kind", masters) is None
-    assert _rollup_plan(Scope(*jan), "unit", masters) is None
+    assert rollup_plan(Scope(*jan), None, masters) == ("", None)
+    assert rollup_plan(Scope(*jan), "destination", masters) == ("destination", None)
+    assert rollup_plan(Scope(*jan, kind="complaint"), "week", masters) == ("kind", ["complaint"])
+    assert rollup_plan(Scope(*jan, unit=COUNTY_UNIT), None, masters) is None
+    assert rollup_plan(Scope(*jan, category="SPFW"), None, masters) is None
+    assert rollup_plan(Scope(*jan, kind="complaint", channel="web"), None, masters) is None
+    assert rollup_plan(Scope(*jan, region="990102"), "kind", masters) is None
+    assert rollup_plan(Scope(*jan), "unit", masters) is None
     with pytest.raises(ValueError):
         figures(Scope(*jan, unit=COUNTY_UNIT), source="rollup")
 

@@ -20,7 +20,7 @@ from qinqing.cases.schemas import ErrorOut
 from qinqing.insights import queries
 from qinqing.insights.metrics import (
     BREAKDOWNS, MAX_DAYS, METRICS, SANCTION, Figure, InvalidScope, Scope, breakable, breakdowns,
-    figures,
+    figures, validate,
 )
 from qinqing.text import RefuseControlChars
 
@@ -113,8 +113,6 @@ def metrics(request: HttpRequest, q: Query[MetricsQuery]):
     scope = Scope(q.start, q.end, region=q.region.strip(), unit=q.unit.strip(),
                   kind=q.kind or "", channel=q.channel or "", category=q.category.strip())
     try:
-        from qinqing.insights.metrics import validate
-
         validate(scope)
         scope = queries.scope_for(request.auth, scope)
         result = {"scope": scope.__dict__,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -12,8 +14,25 @@ from qinqing.insights.dashboard_models import DisplayToken, RankingPolicy
 from qinqing.insights.ranking import CRITERIA, metric_available
 
 
+class RankingPolicyForm(forms.ModelForm):
+    class Meta:
+        model = RankingPolicy
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        weights = {c.key: data.get(f"weight_{c.key}") for c in CRITERIA}
+        if any(w is None for w in weights.values()):
+            return data  # the field errors say which
+        if not any(weights[c.key] > 0 for c in CRITERIA if metric_available(c.metric)):
+            raise ValidationError(_("At least one weight of a component that can be computed "
+                                    "must be above zero, or no unit can be scored."))
+        return data
+
+
 @admin.register(RankingPolicy)
 class RankingPolicyAdmin(admin.ModelAdmin):
+    form = RankingPolicyForm
     list_display = ("__str__", "weight_on_time", "weight_satisfaction", "weight_reopen",
                     "weight_bad_ratings", "weights_used", "min_cases", "updated_at")
     readonly_fields = ("weights_used", "weights_ignored", "updated_at", "updated_by")

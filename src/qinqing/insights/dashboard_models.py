@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -65,20 +64,15 @@ class RankingPolicy(models.Model):
         return cls.objects.filter(pk=cls.SINGLETON).first() or cls(pk=cls.SINGLETON)
 
     def weights(self) -> dict[str, Decimal]:
-        from qinqing.insights.ranking import CRITERIA
-
-        return {c.key: getattr(self, f"weight_{c.key}") for c in CRITERIA}
+        """criterion key -> weight: the field weight_<key> is the weight of the ranking's
+        criterion <key> (ranking.CRITERIA). Which criteria can be computed is the
+        ranking's to say (the admin's form checks that one of them weighs something):
+        this model is below the figures and knows nothing of them."""
+        return {f.name.removeprefix("weight_"): getattr(self, f.name)
+                for f in self._meta.concrete_fields if f.name.startswith("weight_")}
 
     def clean(self) -> None:
-        from qinqing.insights.ranking import CRITERIA, metric_available
-
         self.pk = self.SINGLETON
-        weights = self.weights()
-        if any(w is None for w in weights.values()):
-            return  # the field errors say which
-        if not any(weights[c.key] > 0 for c in CRITERIA if metric_available(c.metric)):
-            raise ValidationError(_("At least one weight of a component that can be computed "
-                                    "must be above zero, or no unit can be scored."))
 
     def save(self, *args, **kwargs) -> None:
         self.pk = self.SINGLETON

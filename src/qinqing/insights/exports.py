@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import translation
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from qinqing import xlsx
+from qinqing.insights.bulletins import cn_date
+from qinqing.insights.queries import issuing_body
 
 FORMATS = ("json", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -130,11 +133,6 @@ def to_pdf(doc: dict) -> bytes:
     if "issue" not in doc:
         # A bulletin not (yet) published, or published before issues were numbered: the
         # red header still names the issuing body and the day, without a number.
-        from datetime import datetime
-
-        from qinqing.insights.bulletins import cn_date
-        from qinqing.insights.services import issuing_body
-
         day = datetime.fromisoformat(doc["computed_at"]).date()
         doc = {**doc, "issue": {"body": issuing_body(), "number_text": "",
                                 "date_text": cn_date(day)}}

@@ -52,6 +52,7 @@ from qinqing.cases.models import Case, CaseEvent, Stage, StageClock
 from qinqing.cases.models.case import Satisfaction
 from qinqing.cases.models.clocks import completes
 from qinqing.insights import rollup
+from qinqing.insights.metrics.masters import master_data
 from qinqing.insights.models import Fact
 from qinqing.worktime.calendar import WorkingCalendar, office_time_between
 from qinqing.worktime.limits import LimitUnit, parse_limit
@@ -121,9 +122,7 @@ def _undo(values: tuple, changes: dict) -> tuple:
     if "kind" in changes:
         kind = changes["kind"].get("from") or kind
     if "category" in changes or "region" in changes:
-        from qinqing.insights.metrics import _masters
-
-        masters = _masters()
+        masters = master_data()
         if "category" in changes:
             category_id = masters.category_by_code.get(changes["category"].get("from"),
                                                        category_id)
@@ -251,9 +250,7 @@ def refresh_case(case: Case) -> None:
 def destination_of():
     """lead unit id -> destination key (metrics: discipline commission, city departments,
     counties), with the organisation as it is now."""
-    from qinqing.insights.metrics import _masters
-
-    masters = _masters()
+    masters = master_data()
     return {pk: masters.destination(unit) for pk, unit in masters.units.items()}.__getitem__
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
@@ -65,6 +66,16 @@ def region_name(code: str) -> str:
 
 def top_region() -> Unit | None:
     return Unit.objects.filter(parent=None, kind__in=REGION_KINDS).order_by("pk").first()
+
+
+def issuing_body() -> str:
+    """The body named in a bulletin's red header: QINQING_BULLETIN_ISSUER, or the hotline
+    of the top region (示范市优化营商环境监督专线)."""
+    configured = (getattr(settings, "QINQING_BULLETIN_ISSUER", "") or "").strip()
+    if configured:
+        return configured
+    top = top_region()
+    return f"{(top.short_name or top.name) if top else ''}优化营商环境监督专线"
 
 
 def regions() -> list[Unit]:

@@ -27,6 +27,8 @@ from fractions import Fraction
 
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.insights import metrics
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -140,16 +142,13 @@ def score_units(per_metric: Mapping[str, Sequence[tuple[str, str, object]]],
 
 def metric_available(name: str) -> bool:
     """Whether the metrics registry has `name` (bad ratings join when ratings exist)."""
-    from qinqing.insights.metrics import METRICS
-
-    return name in METRICS
+    return name in metrics.METRICS
 
 
 def formulas() -> dict[str, str]:
     """Each available criterion's formula, as the metrics registry words it."""
-    from qinqing.insights.metrics import METRICS
-
-    return {c.metric: METRICS[c.metric].formula_text() for c in CRITERIA if c.metric in METRICS}
+    return {c.metric: metrics.METRICS[c.metric].formula_text() for c in CRITERIA
+            if c.metric in metrics.METRICS}
 
 
 def unit_ranking(scope, policy, *, now=None) -> Ranking:
@@ -157,8 +156,6 @@ def unit_ranking(scope, policy, *, now=None) -> Ranking:
 
     One `breakdowns()` call for all criteria: a fixed number of queries, whatever the
     number of units."""
-    from qinqing.insights import metrics
-
     names = [c.metric for c in CRITERIA if metric_available(c.metric)]
     per_metric = metrics.breakdowns(names, scope, "unit", now=now)
     # The "" group holds cases never routed to a unit: nobody to score.

@@ -213,7 +213,7 @@ def sums(*, start: date, end: date, slice_name: str, keys_in: Iterable[str] | No
     events of the rolled facts of the cases received then). group: None (one group ""),
     "day" (ISO day of receipt) or "key" (the slice's key); keys_in: only those keys.
     The caller adds `pending()` rows' events up to the end and takes away `late()` rows'
-    events after it (metrics._from_rollup does both in SQL)."""
+    events after it (metrics/from_rollup.py does both in SQL)."""
     slice_ = SLICES[slice_name]
     rows = Daily.objects.filter(slice=slice_, day__gte=start, day__lte=end) if group == "day" \
         else Daily.objects.filter(_days(slice_, start, end))

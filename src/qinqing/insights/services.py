@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -18,7 +17,7 @@ from qinqing.cases import access
 from qinqing.cases.errors import Forbidden, InvalidInput, NotFound
 from qinqing.cases.queries import visible_cases
 from qinqing.insights import bulletins, exports, queries
-from qinqing.insights.metrics import InvalidScope, Scope
+from qinqing.insights.metrics import InvalidScope, Scope, validate
 from qinqing.insights.models import Bulletin, BulletinFile, TypicalCase
 from qinqing.org.models import User
 
@@ -108,16 +107,6 @@ def withdraw_typical(actor: User, case_number: str) -> None:
 
 # ------------------------------------------------------------------------ bulletins
 
-def issuing_body() -> str:
-    """The body named in a bulletin's red header: QINQING_BULLETIN_ISSUER, or the hotline
-    of the top region (示范市优化营商环境监督专线)."""
-    configured = (getattr(settings, "QINQING_BULLETIN_ISSUER", "") or "").strip()
-    if configured:
-        return configured
-    top = queries.top_region()
-    return f"{(top.short_name or top.name) if top else ''}优化营商环境监督专线"
-
-
 def next_issue(year: int) -> int:
     """The number the next bulletin published in `year` gets (withdrawn ones count)."""
     last = Bulletin.objects.filter(issue_year=year).aggregate(n=Max("issue_number"))["n"]
@@ -142,8 +131,6 @@ def _publishable(actor: User, start: date, end: date, region: str,
         region = top.code if top else ""
     scope = Scope(start, end, region=region)
     try:
-        from qinqing.insights.metrics import validate
-
         validate(scope)
     except InvalidScope as exc:
         raise InvalidInput(_("Some fields need correcting."), fields=exc.fields) from None
@@ -170,7 +157,7 @@ def preview_bulletin(actor: User, start: date, end: date, region: str,
     scope = _publishable(actor, start, end, region, today)
     document = bulletins.document(scope, region_name=queries.region_name(scope.region))
     published_on = timezone.localdate()
-    document = _with_issue(document, issuing_body(), published_on.year,
+    document = _with_issue(document, queries.issuing_body(), published_on.year,
                            next_issue(published_on.year), published_on)
     replaces = (Bulletin.objects.filter(start=start, end=end, region__code=scope.region,
                                         withdrawn_at=None).first())
@@ -206,7 +193,7 @@ def publish_bulletin(actor: User, start: date, end: date, region: str,
     """
     scope = _publishable(actor, start, end, region, today, now)
     document = bulletins.document(scope, region_name=queries.region_name(scope.region), now=now)
-    body = issuing_body()
+    body = queries.issuing_body()
     for attempt in range(ISSUE_ATTEMPTS):
         moment = now or timezone.now()
         published_on = timezone.localdate(moment)
@@ -254,7 +241,7 @@ def bulletin_file(bulletin: Bulletin, fmt: str) -> BulletinFile:
     document = bulletin.document
     if "issue" not in document:
         published_on = timezone.localdate(bulletin.published_at)
-        document = _with_issue(document, bulletin.issuing_body or issuing_body(),
+        document = _with_issue(document, bulletin.issuing_body or queries.issuing_body(),
                                bulletin.issue_year or published_on.year,
                                bulletin.issue_number, published_on)
     row = _file_row(bulletin, fmt, exports.render(document, fmt, "zh-hans"), timezone.now())
