@@ -87,3 +87,29 @@ def test_an_enterprise_files_with_an_sms_code_and_follows_it(wb, server):
         page.get_by_test_id("track-submit").tap()
     expect(page.get_by_test_id("public-state")).to_have_text("已受理，正在转交承办单位")
     no_horizontal_scroll(page)
+
+
+def test_a_matter_from_a_halls_qr_poster(wb):
+    import pypdfium2
+    import zxingcpp
+
+    supervisor = wb.page("supervisor")
+    poster = supervisor.request.get("/cannot-do/990102-HALL/poster.pdf")
+    assert poster.ok and poster.headers["content-type"] == "application/pdf"
+    image = pypdfium2.PdfDocument(poster.body())[0].render(scale=2).to_pil()
+    url = zxingcpp.read_barcodes(image)[0].text
+    assert url.startswith(wb.url) and url.endswith("/cannot-do/990102-HALL/")
+
+    page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(url)
+    expect(page.get_by_test_id("hall")).to_contain_text("河阳区政务服务中心")
+    no_horizontal_scroll(page)
+    check_page(page)
+    fill_matter(page, "窗口说系统不支持跨区办理，让我回户籍所在区办。")
+    page.get_by_label("在哪个窗口遇到的问题？").select_option("990102-W02")
+    page.get_by_label("匿名提交（不留姓名和电话，只能凭查询码查询进度）").check()
+    screenshot(page, "portal-cannot-do-phone")
+    with page.expect_navigation():
+        page.get_by_test_id("submit").tap()
+    number, _code = registered(page)
+    assert number.startswith("QQ-")

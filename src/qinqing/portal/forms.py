@@ -72,11 +72,18 @@ class SubmitForm(TextForm):
         label=_("I have checked: the text may contain these numbers"), required=False)
     token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, places: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Choose…")), *category_groups()]
         self.fields["region"].choices = [("", _("The whole city")), *region_choices()]
-        self.unit_names = [name for _code, name in unit_options()]
+        if places:
+            # At a hall's window: the hall or one of its windows, nothing else.
+            self.fields["subject_unit"] = forms.ChoiceField(
+                label=_("Where did it happen?"), choices=places, initial=places[0][0])
+            self.fields.pop("region")
+            self.unit_names = []
+        else:
+            self.unit_names = [name for _code, name in unit_options()]
 
     def clean_enterprise_code(self):
         raw = self.cleaned_data["enterprise_code"]
@@ -118,6 +125,6 @@ class SubmitForm(TextForm):
         reporter = ({} if data["anonymous"] else
                     {"name": data["name"], "phone": data["phone"]})
         return {"kind": data["kind"], "category": data["category"], "title": data["title"],
-                "content": data["content"], "region": data["region"],
+                "content": data["content"], "region": data.get("region", ""),
                 "subject_unit": unit_code, "enterprise_name": data["enterprise_name"],
                 "reporter": reporter, "anonymous": data["anonymous"]}

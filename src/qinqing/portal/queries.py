@@ -104,3 +104,38 @@ def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 def already_filed(token: str) -> bool:
     """Whether the portal form with this key was filed (a double click, a retry)."""
     return Case.objects.filter(intake_key=f"public:portal:{token}").exists()
+
+
+# ------------------------------------------------------- the couldn't-get-it-done window
+
+def hall(code: str):
+    """An active government service hall by its code, or None."""
+    from qinqing.org.models import Unit, UnitKind
+
+    return Unit.objects.active().filter(code=code, kind=UnitKind.SERVICE_HALL).first()
+
+
+def halls():
+    from qinqing.org.models import Unit, UnitKind
+
+    return list(Unit.objects.active().filter(kind=UnitKind.SERVICE_HALL).order_by("path"))
+
+
+def hall_places(hall_unit) -> list[tuple[str, str]]:
+    """The hall and its windows, as a person standing there picks the one concerned."""
+    from qinqing.org.models import Unit
+
+    windows = Unit.objects.active().filter(parent=hall_unit).order_by("sort_order", "code")
+    return [(hall_unit.code, hall_unit.name),
+            *((w.code, w.short_name or w.name) for w in windows)]
+
+
+def supervisors_of(unit):
+    """The active supervisors (督查) whose unit is this unit or one above it: they get a
+    copy of each matter raised at its couldn't-get-it-done window."""
+    from qinqing.org.models import Role, User
+
+    parts = unit.path.strip("/").split("/")
+    paths = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    return list(User.objects.filter(is_active=True, role=Role.SUPERVISOR,
+                                    unit__path__in=paths).order_by("pk"))

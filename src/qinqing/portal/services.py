@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from qinqing.cases import confidential
 from qinqing.cases import services as case_services
 from qinqing.cases.models import Case, Channel
-from qinqing.notifications.services import queue_sms
+from qinqing.notifications.services import notify_user, queue_sms
+from qinqing.portal import queries
 from qinqing.portal.models import PhoneChallenge, Submission
 from qinqing.security import FailureWindow
 
@@ -114,8 +115,10 @@ class Filed:
 
 
 def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
-           phone_verified: bool = False, now: datetime | None = None) -> Filed:
-    """File the matter `data` (the intake's fields, without channel) from the portal.
+           phone_verified: bool = False, channel: str = Channel.WEB, copy_to=None,
+           now: datetime | None = None) -> Filed:
+    """File the matter `data` (the intake's fields, without channel) from the portal, on
+    `channel`. With `copy_to` (a service hall), its supervisors get a copy (a notice).
 
     `token` is the form's own key: the same form sent twice (a double click, a network
     retry) makes one case, and the second answer is the first case. The reporter who gave
@@ -136,7 +139,7 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
             _limit(per_phone, index, _("Too many matters from this phone today. Try again "
                                        "later, or call the 12345 hotline."))
     with transaction.atomic():
-        intake = case_services.create_case(None, {**data, "channel": Channel.WEB},
+        intake = case_services.create_case(None, {**data, "channel": channel},
                                            idempotency_key=f"portal:{token}", now=now)
         if intake.created:
             Submission.objects.create(case=intake.case, enterprise_code=enterprise_code,
@@ -146,8 +149,18 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
                                    "%(code)s. Follow it at /track/ or by calling 12345.")
                           % {"number": intake.case.number, "code": intake.query_code},
                           event_key=f"case-created:{intake.case.number}", now=now)
+            if copy_to is not None:
+                _copy_to_supervisors(intake.case, copy_to, now)
     if intake.created:
         per_address.fail(address)
         if index:
             per_phone.fail(index)
     return Filed(intake.case.number, intake.query_code, intake.created)
+
+
+def _copy_to_supervisors(case: Case, hall, now: datetime) -> None:
+    title = _("Couldn't-get-it-done window, %(hall)s: %(number)s") % {
+        "hall": hall.name, "number": case.number}
+    for supervisor in queries.supervisors_of(hall):
+        notify_user(supervisor, title, body=case.title, case=case,
+                    event_key=f"cannot-do:{case.number}", now=now)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,9 +21,12 @@ from django.views.decorators.http import require_http_methods
 
 from qinqing.cases.confidential import mask_phone
 from qinqing.cases.errors import InvalidInput
+from qinqing.cases.models import Channel
+from qinqing.org.models import Role, Unit
 from qinqing.org.queries import resolve_unit
 from qinqing.portal import queries, services
 from qinqing.portal.forms import SubmitForm, TrackForm
+from qinqing.portal.posters import hall_poster
 from qinqing.security import client_address
 
 SESSION_KEY = "portal_tracked"
@@ -85,15 +92,41 @@ FIELD = {"reporter.phone": "phone", "reporter.name": "name", "category": "catego
          "subject_unit": "subject_unit", "enterprise_name": "enterprise_name", "kind": "kind"}
 
 
+@dataclass(frozen=True)
+class Entrance:
+    """Where a matter comes in: the portal, or a hall's couldn't-get-it-done window."""
+
+    channel: str = Channel.WEB
+    hall: Unit | None = None
+
+    def form(self, *args, **kwargs) -> SubmitForm:
+        places = queries.hall_places(self.hall) if self.hall else None
+        return SubmitForm(*args, places=places, **kwargs)
+
+
 @require_http_methods(["GET", "POST"])
 def submit(request):
+    return _submit(request, Entrance())
+
+
+@require_http_methods(["GET", "POST"])
+def cannot_do(request, hall_code: str):
+    """The couldn't-get-it-done window (办不成事反映窗口) of one service hall, reached from
+    its QR poster: the matter is the hall's, and its supervisors get a copy."""
+    hall = queries.hall(hall_code)
+    if hall is None:
+        raise Http404(_("No service hall has this code."))
+    return _submit(request, Entrance(Channel.CANNOT_DO_WINDOW, hall))
+
+
+def _submit(request, entrance: Entrance):
     if request.method == "GET":
-        return _submit_page(request, SubmitForm(initial={"token": uuid.uuid4().hex}))
+        return _submit_page(request, entrance, entrance.form(initial={"token": uuid.uuid4().hex}))
     if request.POST.get("action") == "send_code":
-        return _send_code(request)
-    form = SubmitForm(request.POST)
+        return _send_code(request, entrance)
+    form = entrance.form(request.POST)
     if not form.is_valid():
-        return _submit_page(request, form, status=400)
+        return _submit_page(request, entrance, form, status=400)
     data = form.cleaned_data
     try:
         verified = False
@@ -101,36 +134,74 @@ def submit(request):
         if not data["anonymous"] and not queries.already_filed(data["token"]):
             services.check_phone_code(data["phone"], data["sms_code"])
             verified = True
-        filed = services.submit(form.intake_data(resolve_unit(data["subject_unit"])),
-                                token=data["token"], address=client_address(request),
+        unit = data["subject_unit"] if entrance.hall else resolve_unit(data["subject_unit"])
+        filed = services.submit(form.intake_data(unit), token=data["token"],
+                                address=client_address(request),
                                 enterprise_code=data["enterprise_code"],
-                                phone_verified=verified)
+                                phone_verified=verified, channel=entrance.channel,
+                                copy_to=entrance.hall)
     except services.Refused as exc:
         form.add_error(exc.field, exc.message)
-        return _submit_page(request, form, status=429 if exc.field is None else 400)
+        return _submit_page(request, entrance, form,
+                            status=429 if exc.field is None else 400)
     except InvalidInput as exc:
         for key, message in (exc.fields or {None: exc.message}).items():
-            form.add_error(FIELD.get(key), message)
-        return _submit_page(request, form, status=400)
+            form.add_error(FIELD.get(key) if FIELD.get(key) in form.fields else None, message)
+        return _submit_page(request, entrance, form, status=400)
     return render(request, "portal/submitted.html", {
         "filed": filed, "code_groups": _groups(filed.query_code),
         "sms": not data["anonymous"]})
 
 
-def _send_code(request):
+def _send_code(request, entrance: Entrance):
     # Not bound: the other fields are not judged yet, only kept as typed.
-    form = SubmitForm(initial=request.POST.dict())
+    form = entrance.form(initial=request.POST.dict())
     phone = request.POST.get("phone", "")
     try:
         services.send_phone_code(phone, client_address(request))
     except services.Refused as exc:
-        return _submit_page(request, form, code_error=exc.message, status=400)
-    return _submit_page(request, form, code_sent=mask_phone(phone))
+        return _submit_page(request, entrance, form, code_error=exc.message, status=400)
+    return _submit_page(request, entrance, form, code_sent=mask_phone(phone))
 
 
-def _submit_page(request, form, *, status=200, **extra):
-    return render(request, "portal/submit.html", {"form": form, **extra}, status=status)
+def _submit_page(request, entrance: Entrance, form, *, status=200, **extra):
+    action = (reverse("portal:cannot-do", args=[entrance.hall.code]) if entrance.hall
+              else reverse("portal:submit"))
+    return render(request, "portal/submit.html", {
+        "form": form, "hall": entrance.hall, "action": action, **extra}, status=status)
 
 
 def _groups(code: str) -> list[str]:
     return [code[i:i + 4] for i in range(0, len(code), 4)]
+
+
+# ------------------------------------------------------------------------ QR posters
+
+POSTER_ROLES = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR})
+
+
+def _may_print(user) -> bool:
+    return user.is_active and (user.is_superuser or user.role in POSTER_ROLES)
+
+
+@login_required
+def posters(request):
+    """For administrators and supervisors: every hall's window address and poster."""
+    if not _may_print(request.user):
+        raise PermissionDenied
+    rows = [(hall, request.build_absolute_uri(reverse("portal:cannot-do", args=[hall.code])))
+            for hall in queries.halls()]
+    return render(request, "portal/posters.html", {"rows": rows})
+
+
+@login_required
+def poster(request, hall_code: str):
+    if not _may_print(request.user):
+        raise PermissionDenied
+    hall = queries.hall(hall_code)
+    if hall is None:
+        raise Http404(_("No service hall has this code."))
+    url = request.build_absolute_uri(reverse("portal:cannot-do", args=[hall.code]))
+    response = HttpResponse(hall_poster(hall, url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="poster-{hall.code}.pdf"'
+    return response

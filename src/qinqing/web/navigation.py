@@ -44,6 +44,8 @@ NAV = [
     NavItem("insights:ranking", _("Unit ranking"), frozenset({Role.ANALYST, Role.SUPERVISOR,
                                                           Role.ADMINISTRATOR,
                                                           Role.UNIT_LEADER})),
+    NavItem("portal:posters", _("Window posters"), frozenset({Role.SUPERVISOR,
+                                                             Role.ADMINISTRATOR})),
     NavItem("cases:search", _("Find cases"), ALL),
     NavItem("audit:unmask", _("Unmasking audit"), frozenset({Role.DISCIPLINE_INSPECTOR,
                                                             Role.ADMINISTRATOR})),
