@@ -26,7 +26,7 @@ from qinqing.cases.services.intake import (
     # Used by imports (a retry's fingerprint) and by tests of the master-data cache.
     _category, _fingerprint, _unit,
 )
-from qinqing.cases.services.moves import perform
+from qinqing.cases.services.moves import perform, validate_payload
 from qinqing.cases.services.reporters import reclassify_report, rotate_keys, unmask_reporters
 from qinqing.cases.services.tokens import issue_token, revoke_tokens
 
@@ -34,5 +34,6 @@ __all__ = [
     "ATTACHMENT_ROLES", "ATTACHMENT_TYPES", "EDITABLE_FIELDS", "FINDING_ROLES", "INTAKE_ROLES",
     "Intake", "add_attachment", "create_case", "file_document", "issue_token", "perform",
     "recompute_provisional_deadlines", "reclassify_report", "revoke_tokens", "rotate_keys",
+    "validate_payload",
     "unmask_reporters",
 ]

@@ -9,32 +9,18 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from qinqing import limits
 from qinqing.cases import access, deadlines, timeline
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState
 from qinqing.cases.models import Case, ChangeRequest, Kind, Outcome, Reporter, Stage, State
 from qinqing.cases.models.case import Channel, Satisfaction
 from qinqing.cases.queries import propose_assignment
-from qinqing.cases.services.intake import EDITABLE_FIELDS, _clean_intake
+from qinqing.cases.services.intake import _clean_intake
 from qinqing.org.models import Unit
-from qinqing.worktime.limits import LimitFormatError, parse_limit
 from qinqing.worktime.queries import current_calendar
-from qinqing.cases.transitions import TABLE
 
 
-def _text(payload, key, limit=limits.NOTE) -> str:
-    value = str(payload.get(key) or "").strip()
-    if len(value) > limit:
-        raise InvalidInput(_("Some fields need correcting."), fields={key: limits.too_long(limit)})
-    return value
-
-
-def _edit(case, actor, payload, now):
-    fields = payload.get("fields") or {}
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if not fields or unknown:
-        raise InvalidInput(_("Some fields need correcting."), fields={"fields": _(
-            "Give one or more of: %(names)s.") % {"names": ", ".join(EDITABLE_FIELDS)}})
+def edit(case, actor, payload, now):
+    fields = payload.fields  # names of EDITABLE_FIELDS (schemas.EditIn)
     current = {"kind": case.kind, "channel": case.channel, "urgency": case.urgency,
                "category": case.category.code, "title": case.title, "content": case.content,
                "enterprise_name": case.enterprise_name, "anonymous": True,
@@ -52,7 +38,7 @@ def _edit(case, actor, payload, now):
                           "unit of a report of misconduct."), code="protected_reporter")
     if case.kind == Kind.REPORT:
         _protect_reporters(case)
-    return {"changes": changes}, _text(payload, "reason")
+    return {"changes": changes}, payload.reason
 
 
 def _was_protected(case: Case, changes: dict) -> bool:
@@ -70,31 +56,31 @@ def _protect_reporters(case: Case) -> None:
         protected=True, accused_unit=case.subject_unit)
 
 
-def _answer(case, actor, payload, now):
+def answer(case, actor, payload, now):
     if case.kind != Kind.CONSULTATION:
         raise NotAllowedInState(_("Only a consultation can be answered directly."),
                                 code="not_a_consultation")
-    case.answer = _text(payload, "answer", limits.content_chars())
+    case.answer = payload.answer
     case.outcome = Outcome.DIRECT_ANSWER
     # The text goes into the event too, so the ledger protects what the caller was told.
     return {"answer": case.answer}, ""
 
 
-def _not_accept(case, actor, payload, now):
+def not_accept(case, actor, payload, now):
     case.outcome = Outcome.NOT_ACCEPTED
-    case.answer = _text(payload, "told")
-    return {"told": case.answer}, _text(payload, "reason")
+    case.answer = payload.told
+    return {"told": case.answer}, payload.reason
 
 
-def _reject(case, actor, payload, now):
+def reject(case, actor, payload, now):
     case.outcome = Outcome.REJECTED
-    return {}, _text(payload, "reason")
+    return {}, payload.reason
 
 
-def _merge(case, actor, payload, now):
+def merge(case, actor, payload, now):
     from qinqing.cases.queries import visible_cases
 
-    number = str(payload.get("into")).strip()
+    number = payload.into
     target = (visible_cases(actor).select_for_update().filter(number=number).first()
               if number != case.number else None)
     if target is None or target.state == State.CLOSED:
@@ -117,16 +103,16 @@ def _merge(case, actor, payload, now):
     timeline.append(target, "merged_in", actor, now, target.state, target.state, data={
         "from": case.number, "callers_added": len(callers),
         "callers_to_notify": Reporter.objects.filter(case=target).exclude(phone_index="").count()})
-    return {"into": target.number, "callers_moved": len(callers)}, _text(payload, "reason")
+    return {"into": target.number, "callers_moved": len(callers)}, payload.reason
 
 
-def _dispatch(case, actor, payload, now):
-    lead = _routing_unit(payload.get("lead_unit"), "lead_unit")
-    co_units = [_routing_unit(code, "co_units") for code in payload.get("co_units") or []]
+def dispatch(case, actor, payload, now):
+    lead = _routing_unit(payload.lead_unit, "lead_unit")
+    co_units = [_routing_unit(code, "co_units") for code in payload.co_units]
     co_units = [u for u in co_units if u.pk != lead.pk]
     access.check_routing(case, [lead, *co_units])
     proposal = propose_assignment(case.category, case.region)
-    reason = _text(payload, "reason")
+    reason = payload.reason
     departs = proposal is not None and proposal.lead_unit_id != lead.pk
     if departs and not reason:
         raise InvalidInput(_("Some fields need correcting."), fields={"reason": _(
@@ -152,21 +138,21 @@ def _routing_unit(code, key) -> Unit:
     return unit
 
 
-def _sign(case, actor, payload, now):
+def sign(case, actor, payload, now):
     return {}, ""
 
 
-def _return(case, actor, payload, now):
+def return_(case, actor, payload, now):
     if case.return_locked:
         raise NotAllowedInState(_("The dispatcher has already decided this objection: the case "
                                   "stays with your unit."), code="return_locked")
     if case.channel == Channel.RATING:
         raise NotAllowedInState(_("A bad-rating rectification cannot be returned."),
                                 code="return_not_allowed")
-    return {"from_unit": case.lead_unit.code}, _text(payload, "reason")
+    return {"from_unit": case.lead_unit.code}, payload.reason
 
 
-def _request(case, actor, payload, now, type_):
+def request(case, actor, payload, now, *, type_):
     policy = deadlines.policy_for(case.kind, case.urgency)
     used, cap = ((case.extension_count, policy.max_extensions)
                  if type_ == ChangeRequest.Type.EXTENSION
@@ -179,14 +165,10 @@ def _request(case, actor, payload, now, type_):
                                 code="request_pending")
     if type_ == ChangeRequest.Type.SUSPENSION and case.is_suspended:
         raise NotAllowedInState(_("The case is already suspended."), code="already_suspended")
-    limit = ""
-    if type_ == ChangeRequest.Type.EXTENSION:
-        try:
-            limit = str(parse_limit(str(payload.get("limit"))))
-        except LimitFormatError as exc:
-            raise InvalidInput(_("Some fields need correcting."), fields={"limit": str(exc)}) from None
+    # An extension's limit, checked by its payload (schemas.ExtensionIn).
+    limit = payload.limit if type_ == ChangeRequest.Type.EXTENSION else ""
     request = ChangeRequest.objects.create(case=case, type=type_, limit=limit,
-                                           reason=_text(payload, "reason"), requested_by=actor,
+                                           reason=payload.reason, requested_by=actor,
                                            requested_at=now)
     return {"request": request.pk, "limit": limit} if limit else {"request": request.pk}, request.reason
 
@@ -198,10 +180,10 @@ def _pending(case, type_) -> ChangeRequest:
     return request
 
 
-def _decide(case, actor, payload, now, type_, approve):
+def decide(case, actor, payload, now, *, type_, approve):
     request = _pending(case, type_)
     request.approved, request.decided_by, request.decided_at = approve, actor, now
-    request.decision_reason = _text(payload, "reason")
+    request.decision_reason = payload.reason
     request.save()
     data = {"request": request.pk, "approved": approve}
     if approve:
@@ -218,19 +200,19 @@ def _decide(case, actor, payload, now, type_, approve):
     return data, request.decision_reason
 
 
-def _resume(case, actor, payload, now):
+def resume(case, actor, payload, now):
     if not case.is_suspended:
         raise NotAllowedInState(_("The case is not suspended."), code="not_suspended")
     case.is_suspended = False
     clock = deadlines.open_clock(case, Stage.RESOLVE)
     data = {"clock": deadlines.resume(clock, now, current_calendar())} if clock and clock.paused_at else {}
-    return data, _text(payload, "reason")
+    return data, payload.reason
 
 
-def _reply(case, actor, payload, now):
+def reply(case, actor, payload, now):
     if case.is_suspended:
         raise NotAllowedInState(_("Resume the case before replying."), code="suspended")
-    case.answer = _text(payload, "answer", limits.content_chars())
+    case.answer = payload.answer
     # A request still waiting when the unit replies has lost its object: it lapses, so it
     # cannot be approved later against a reopened case.
     lapsed = list(ChangeRequest.objects.filter(case=case, decided_at__isnull=True)
@@ -246,10 +228,7 @@ def _reply(case, actor, payload, now):
 
 
 def _attachments(case, payload) -> list[int]:
-    ids = payload.get("attachments") or []
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise InvalidInput(_("Some fields need correcting."),
-                           fields={"attachments": _("Give a list of attachment ids.")})
+    ids = payload.attachments
     found = set(case.attachments.filter(pk__in=ids).values_list("pk", flat=True))
     if found != set(ids):
         raise InvalidInput(_("Some fields need correcting."),
@@ -257,53 +236,35 @@ def _attachments(case, payload) -> list[int]:
     return sorted(ids)
 
 
-def _review(case, actor, payload, now):
-    return {}, _text(payload, "reason")
+def review(case, actor, payload, now):
+    return {}, payload.reason
 
 
-def _send_back(case, actor, payload, now):
-    return {}, _text(payload, "reason")
+def send_back(case, actor, payload, now):
+    return {}, payload.reason
 
 
-def _callback(case, actor, payload, now):
-    satisfaction = payload.get("satisfaction")
-    if satisfaction not in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED):
-        raise InvalidInput(_("Some fields need correcting."), fields={"satisfaction": _(
-            "Choose satisfied, basically_satisfied or dissatisfied.")})
+def callback(case, actor, payload, now):
+    # Satisfied or basically satisfied: perform() takes a dissatisfied callback to reopen.
+    satisfaction = payload.satisfaction
     case.satisfaction = satisfaction
-    case.resolved = payload.get("resolved", True) is not False
+    case.resolved = payload.resolved is not False
     case.outcome = Outcome.RESOLVED
-    return {"satisfaction": satisfaction, "resolved": case.resolved}, _text(payload, "note")
+    return {"satisfaction": satisfaction, "resolved": case.resolved}, payload.note
 
 
-def _close_unrated(case, actor, payload, now):
+def close_unrated(case, actor, payload, now):
     # Closed after handling, but no satisfaction was given: rates count rated callbacks only.
     case.outcome = Outcome.RESOLVED
     case.satisfaction = ""
     case.resolved = None
-    return {"rated": False}, _text(payload, "reason")
+    return {"rated": False}, payload.reason
 
 
-def _reopen(case, actor, payload, now):
+def reopen(case, actor, payload, now):
     case.satisfaction = Satisfaction.DISSATISFIED
-    case.resolved = payload.get("resolved") is True
+    case.resolved = payload.resolved is True
     case.reopen_count += 1
     case.answer = ""
-    return {"satisfaction": Satisfaction.DISSATISFIED, "reopen_count": case.reopen_count}, _text(
-        payload, "reason")
-
-
-_HANDLERS = {
-    "edit": _edit, "answer": _answer, "not_accept": _not_accept, "reject": _reject,
-    "merge": _merge, "dispatch": _dispatch, "redispatch": _dispatch, "sign": _sign,
-    "return": _return,
-    "request_extension": lambda c, a, p, n: _request(c, a, p, n, ChangeRequest.Type.EXTENSION),
-    "request_suspension": lambda c, a, p, n: _request(c, a, p, n, ChangeRequest.Type.SUSPENSION),
-    "approve_extension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.EXTENSION, True),
-    "deny_extension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.EXTENSION, False),
-    "approve_suspension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.SUSPENSION, True),
-    "deny_suspension": lambda c, a, p, n: _decide(c, a, p, n, ChangeRequest.Type.SUSPENSION, False),
-    "resume": _resume, "reply": _reply, "review": _review, "send_back": _send_back,
-    "callback": _callback, "close_unrated": _close_unrated, "reopen": _reopen,
-}
-assert set(_HANDLERS) == set(TABLE), "every row of the table has exactly one handler"
+    return {"satisfaction": Satisfaction.DISSATISFIED, "reopen_count": case.reopen_count}, (
+        payload.reason)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinqing import limits
-from qinqing.cases import confidential, deadlines, rowwrite, timeline
+from qinqing.cases import confidential, deadlines, rowwrite, schemas, timeline
 from qinqing.cases.errors import Forbidden, InvalidInput
 from qinqing.cases.models import Case, Category, Kind, Reporter, Stage, State, Urgency
 from qinqing.cases.models.case import Channel
@@ -31,8 +31,8 @@ INTAKE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER})
 # records the inspection it comes from). The API and the intake form never pass it, so
 # for them the rule is unchanged: only hotline roles register cases.
 FINDING_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR})
-EDITABLE_FIELDS = ("kind", "category", "urgency", "region", "subject_unit", "title", "content",
-                   "enterprise_name")
+# What an edit may correct: declared with the edit's payload.
+EDITABLE_FIELDS = schemas.EDITABLE_FIELDS
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qinqing.cases import deadlines, timeline
-from qinqing.cases.services.handlers import _HANDLERS
-from qinqing.cases.transitions import TABLE, Move, check_move
+from pydantic import ValidationError
+
+# transitions as a module, read when called: its table names the handlers, which are in
+# this package, so it may still be loading when this module is.
+from qinqing.cases import deadlines, schemas, timeline, transitions
 from qinqing.cases.errors import InvalidInput, NotFound
 from qinqing.cases.models import Case, State
 from qinqing.cases.models.case import Satisfaction
@@ -24,26 +26,28 @@ from qinqing.org.models import User
 from qinqing.worktime.queries import current_calendar
 
 
-def perform(case_number: str, action: str, actor: User, payload: dict | None = None,
-            *, now: datetime | None = None) -> Case:
-    """Make one move of the transition table on a case, or change nothing and raise."""
-    payload = payload or {}
-    if action == "callback" and payload.get("satisfaction") == Satisfaction.DISSATISFIED:
-        action = "reopen"  # a dissatisfied callback is the reopen row of the table
-    move = TABLE.get(action)
-    if move is None:
-        raise NotFound(_("Unknown action %(action)s.") % {"action": action}, code="unknown_action")
+def perform(case_number: str, action: str, actor: User,
+            payload: schemas.MoveIn | dict | None = None, *, now: datetime | None = None) -> Case:
+    """Make one move of the transition table on a case, or change nothing and raise.
+
+    `payload` is what the move takes, its row's payload model (transitions.TABLE[action]
+    .payload). The rule: input is validated once, through that model. The API and the
+    case page validate what they receive at the edge and pass the model, which is taken
+    as it is; other callers (imports, the demo, other apps' services) pass a dict (or
+    nothing), which is validated here, and a refusal is an InvalidInput naming the
+    fields, as the API answers. What the handlers check is the case (its state, the
+    units, the policy's caps), never the shape or the length of the input again.
+    """
+    move = _move(action)
+    payload = validate_payload(action, payload)
+    if action == "callback" and payload.satisfaction == Satisfaction.DISSATISFIED:
+        move = _move("reopen")  # a dissatisfied callback is the reopen row of the table
     now = now or timezone.now()
     with transaction.atomic():
         case = _locked(case_number, actor)
-        check_move(move, case, actor)
-        missing = [f for f in move.requires if f != "fields" and payload.get(f) in (None, "", [])]
-        if missing:
-            raise InvalidInput(_("Some fields need correcting."),
-                               fields={f: _("This field is required.") for f in missing})
+        transitions.check_move(move, case, actor)
         from_state = case.state
-        handler = _HANDLERS[move.name]
-        data, reason = handler(case, actor, payload, now)
+        data, reason = move.handler(case, actor, payload, now)
         clocks, started = _run_clocks(case, move, now)
         if clocks:
             data["clocks"] = clocks
@@ -60,6 +64,28 @@ def perform(case_number: str, action: str, actor: User, payload: dict | None = N
     return case
 
 
+def validate_payload(action: str, payload: schemas.MoveIn | dict | None) -> schemas.MoveIn:
+    """The move's payload model from `payload`: a model instance of the move's own model
+    as it is, a dict (or None) validated through it (InvalidInput when refused)."""
+    model = _move(action).payload
+    if type(payload) is model:
+        return payload
+    if isinstance(payload, schemas.MoveIn):
+        raise TypeError(f"{action} takes {model.__name__}, not {type(payload).__name__}")
+    try:
+        return model.model_validate(payload or {})
+    except ValidationError as exc:
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields=schemas.field_errors(exc)) from None
+
+
+def _move(action: str) -> transitions.Move:
+    move = transitions.TABLE.get(action)
+    if move is None:
+        raise NotFound(_("Unknown action %(action)s.") % {"action": action}, code="unknown_action")
+    return move
+
+
 def _locked(number: str, actor: User) -> Case:
     from qinqing.cases.queries import visible_cases
 
@@ -73,7 +99,7 @@ def _locked(number: str, actor: User) -> Case:
     return case
 
 
-def _run_clocks(case: Case, move: Move, now: datetime) -> tuple[dict, list]:
+def _run_clocks(case: Case, move: transitions.Move, now: datetime) -> tuple[dict, list]:
     """Stop and start the move's clocks: what the event says of them, and the new ones."""
     stopped = deadlines.stop(case, move.stops, now, by=move.name)
     started = []
