@@ -10,7 +10,7 @@ The modules, by concern (callers use the names exported here: `services.perform(
 
 - intake: `create_case` and the cleaning of what intake sends;
 - moves: `perform`, one move of the transition table; handlers: what each move does;
-- numbering: the gap-free yearly case numbers;
+- case_numbers: the case numbers (the "case" series of qinqing.cases.numbering);
 - attachments: `add_attachment`, `file_document`;
 - reporters: `unmask_reporters`, `reclassify_report`, `rotate_keys`;
 - holidays: `recompute_provisional_deadlines` when a year's holidays are entered;

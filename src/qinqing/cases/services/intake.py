@@ -17,7 +17,7 @@ from qinqing.cases import confidential, deadlines, rowwrite, schemas, timeline
 from qinqing.cases.errors import Forbidden, InvalidInput
 from qinqing.cases.models import Case, Category, Kind, Reporter, Stage, State, Urgency
 from qinqing.cases.models.case import Channel
-from qinqing.cases.services.numbering import _insert_numbered, _next_number
+from qinqing.cases.services.case_numbers import _insert_numbered, _next_number
 from qinqing.org.models import REGION_KINDS, Role, Unit, User
 from qinqing.refdata import refdata
 from qinqing.worktime.queries import current_calendar

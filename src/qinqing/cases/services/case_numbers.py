@@ -1,5 +1,5 @@
-"""Case numbers: QQ-<year>-<six digits>, gap-free within a year (a failed intake
-takes no number)."""
+"""Case numbers: QQ-<year>-<six digits>, the "case" series of the platform's gap-free
+yearly numbering (qinqing.cases.numbering): a failed intake takes no number."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from contextlib import nullcontext
 
 from django.db import IntegrityError, connection, transaction
 
-from qinqing.cases import rowwrite
-from qinqing.cases.models import Case, CaseNumberSequence
+from qinqing.cases import numbering, rowwrite
+from qinqing.cases.models import Case
 
 
 def _insert_numbered(year: int, case: Case, dependents: list) -> str:
@@ -20,18 +20,16 @@ def _insert_numbered(year: int, case: Case, dependents: list) -> str:
     that also commits: outside a caller's transaction the statement is its own
     transaction (and needs no BEGIN or COMMIT round trip); inside one it runs within a
     savepoint. Gap-free: a statement that fails takes no number."""
-    sequence = (f"UPDATE {CaseNumberSequence._meta.db_table} SET last = last + 1 "
-                f"WHERE year = %s RETURNING last")
     # (lpad would cut a seventh digit off: the case of a year's millionth case.)
     number = rowwrite.Expression(
         "(SELECT 'QQ-' || %s || '-' || CASE WHEN last < 1000000 THEN lpad(last::text, 6, '0') "
         "ELSE last::text END FROM n)", [str(year)])
     for attempt in range(2):
-        _ensure_sequence_row(year, known=attempt == 0)
+        numbering.ensure_row(numbering.CASE, year, known=attempt == 0)
         try:
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
                 return rowwrite.insert_together(
-                    case, *dependents, before=[("n", sequence, [year])],
+                    case, *dependents, before=[("n", numbering.take_sql(), [numbering.CASE, year])],
                     overrides={(case, "number"): number}, returning=(case, "number"))
         except IntegrityError as exc:
             # No sequence row (deleted since this process saw it: a database flushed in
@@ -42,20 +40,6 @@ def _insert_numbered(year: int, case: Case, dependents: list) -> str:
     raise AssertionError("unreachable")
 
 
-# Years whose number-sequence row this process has seen committed (rows are never
-# deleted in use), so that an intake does not write it again each time.
-_years_with_sequence: set[int] = set()
-
-
-def _ensure_sequence_row(year: int, *, known: bool = True) -> None:
-    if known and year in _years_with_sequence:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {CaseNumberSequence._meta.db_table} (year, last) "
-                       "VALUES (%s, 0) ON CONFLICT (year) DO NOTHING", [year])
-    transaction.on_commit(lambda: _years_with_sequence.add(year))  # not if rolled back
-
-
 def _format_number(year: int, last: int) -> str:
     return f"QQ-{year}-{last:06d}"
 
@@ -63,17 +47,4 @@ def _format_number(year: int, last: int) -> str:
 def _next_number(year: int) -> str:
     """The year's next case number (SQLite). One atomic statement, no read-then-write
     race; gap-free: a rolled-back intake rolls its increment back too."""
-    table = CaseNumberSequence._meta.db_table
-    for _attempt in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",
-                           [year])
-            row = cursor.fetchone()
-        if row:
-            return _format_number(year, row[0])
-        try:
-            with transaction.atomic():
-                CaseNumberSequence.objects.create(year=year, last=0)
-        except IntegrityError:
-            pass  # created meanwhile by a concurrent intake
-    raise RuntimeError("could not allocate a case number")
+    return _format_number(year, numbering.next_value(numbering.CASE, year))
