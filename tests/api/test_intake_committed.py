@@ -44,10 +44,10 @@ def test_intake_in_production_shape(api_client):
 def test_a_flushed_sequence_row_is_made_again(api_client):
     """The process remembers that the year's sequence row exists; if it disappears (a
     database flushed between tests), the intake makes it again instead of failing."""
-    from qinqing.cases.models import Case, CaseNumberSequence
+    from qinqing.cases.models import Case, NumberSequence
 
     first = post(api_client).json()["number"]
-    CaseNumberSequence.objects.all().delete()
+    NumberSequence.objects.filter(series="case").delete()
     Case.objects.filter(number=first).update(number="QQ-1999-000001")  # as if flushed too
     second = post(api_client)
     assert second.status_code == 201, second.content

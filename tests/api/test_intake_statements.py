@@ -28,12 +28,12 @@ ROWS = ["INSERT cases_case", "INSERT cases_reporter", "INSERT cases_stageclock",
         # the case's facts for the figures (qinqing.insights.facts): the case, its clock
         "INSERT insights_fact", "INSERT insights_fact"]
 if connection.vendor == "postgresql":
-    WORK = ["WITH UPDATE cases_casenumbersequence + " + " + ".join(ROWS)]
-    INTAKE = ["SELECT nextval", "INSERT cases_casenumbersequence", "SAVEPOINT", *WORK,
+    WORK = ["WITH UPDATE cases_numbersequence + " + " + ".join(ROWS)]
+    INTAKE = ["SELECT nextval", "INSERT cases_numbersequence", "SAVEPOINT", *WORK,
               "RELEASE SAVEPOINT"]
     COMMITTED = ["SELECT nextval", *WORK]  # autocommit: the statement is its transaction
 else:
-    WORK = ["UPDATE cases_casenumbersequence", "INSERT cases_case", "UPDATE cases_case",
+    WORK = ["UPDATE cases_numbersequence", "INSERT cases_case", "UPDATE cases_case",
             *ROWS[1:]]
     INTAKE = ["SAVEPOINT", *WORK, "RELEASE SAVEPOINT"]
     COMMITTED = WORK  # between BEGIN and COMMIT

@@ -96,15 +96,15 @@ def clone(case, times: int) -> list[int]:
     from django.db import connection
 
     from qinqing.cases import confidential
-    from qinqing.cases.models import Case, CaseEvent, CaseNumberSequence, Reporter, StageClock
+    from qinqing.cases.models import Case, CaseEvent, NumberSequence, Reporter, StageClock
     from qinqing.cases.models.ledger import GENESIS
     from qinqing.insights.models import Fact
 
     year = int(case.number[3:7])
-    table = CaseNumberSequence._meta.db_table
+    table = NumberSequence._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last = last + %s WHERE year = %s RETURNING last",
-                       [times, year])
+        cursor.execute(f"UPDATE {table} SET last = last + %s WHERE series = 'case' AND year = %s "
+                       "RETURNING last", [times, year])
         last = cursor.fetchone()[0]
     code = confidential.decrypt(case.query_code_enc)
     copies = []

@@ -59,9 +59,9 @@ def test_the_letter_is_rendered_outside_the_step_transaction(make_case, worker, 
 
 def test_a_letter_whose_number_was_taken_meanwhile_is_rendered_again(make_case, worker,
                                                                    at_time, monkeypatch):
-    from qinqing.cases.models import StageClock
+    from qinqing.cases.models import NumberSequence, StageClock
     from qinqing.supervision import letters
-    from qinqing.supervision.models import LetterNumberSequence, ReminderLetter
+    from qinqing.supervision.models import ReminderLetter
 
     _policy(letter_after_days=1, notify_warning=False, remind_overdue=False)
     case = make_case(("dispatch", "sign"))
@@ -70,7 +70,8 @@ def test_a_letter_whose_number_was_taken_meanwhile_is_rendered_again(make_case, 
 
     def another_letter_takes_the_number(call):
         if call == 1:  # while the first rendering runs, another process files letter 1
-            LetterNumberSequence.objects.update_or_create(year=2026, defaults={"last": 1})
+            NumberSequence.objects.update_or_create(series="letter", year=2026,
+                                                    defaults={"last": 1})
 
     _recording(monkeypatch, calls, another_letter_takes_the_number)
     outside = len(connection.atomic_blocks)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, Schema, Status
+from ninja import Body, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -18,7 +18,7 @@ from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import InvalidInput, NotFound, RateLimited
 from qinqing.cases.models import Channel, Kind, State
 from qinqing.cases.schemas import (
-    ActionIn, AttachmentOut, CaseCreated, CaseDetail, CaseIn, CasePage, ErrorOut, PublicStatus,
+    AttachmentOut, CaseCreated, CaseDetail, CaseIn, CasePage, ErrorOut, PublicStatus,
     ReclassifyIn, UnmaskedReporter, UnmaskIn,
 )
 from qinqing.cases.transitions import TABLE, available_moves
@@ -151,11 +151,47 @@ def _detail(case, user) -> dict:
     }
 
 
+def _action_body() -> dict:
+    """The OpenAPI request body of a move: one of the payload models of the transition
+    table, each saying which moves take it (the path's action decides which applies)."""
+    takes: dict[type, list[str]] = {}
+    for move in TABLE.values():
+        takes.setdefault(move.payload, []).append(move.name)
+    schemas = []
+    for model, moves in takes.items():
+        schema = _inline(model.model_json_schema())
+        schema["title"] = model.__name__
+        schema["description"] = " ".join(f"For: {', '.join(moves)}. {model.__doc__ or ''}".split())
+        schemas.append(schema)
+    return {"requestBody": {"content": {"application/json": {"schema": {"anyOf": schemas}}}}}
+
+
+def _inline(schema: dict) -> dict:
+    """A model's JSON schema with its local definitions (an enum) written in place."""
+    defs = schema.pop("$defs", {})
+
+    def walk(value):
+        if isinstance(value, dict):
+            ref = value.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(dict(defs[ref.removeprefix("#/$defs/")]))
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(schema)
+
+
 @router.post("/cases/{number}/actions/{action}", response={200: CaseDetail, **ERRORS},
              summary="Make one move of the transition table",
-             description="Actions: " + ", ".join(TABLE))
-def act(request: HttpRequest, number: str, action: str, body: ActionIn):
-    services.perform(number, action, request.auth, body.model_dump(exclude_defaults=True))
+             description="Actions: " + ", ".join(TABLE) + ". The body is the action's "
+                         "payload (one of the schemas below, by action).",
+             openapi_extra=_action_body())
+def act(request: HttpRequest, number: str, action: str, body: Body[dict]):
+    # Validated once, here, through the move's payload model; perform takes the model.
+    payload = services.validate_payload(action, body)
+    services.perform(number, action, request.auth, payload)
     return _detail(queries.case_detail(request.auth, number), request.auth)
 
 

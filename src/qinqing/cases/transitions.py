@@ -1,8 +1,10 @@
 """The transition table: every way a case may change (domain.md §4), and nothing else.
 
-Each row says from which states a move may be made, by which roles, what it requires,
-where it leads and which stage clocks it stops and starts. `services.perform()` reads
-this table before doing anything; no other code assigns `Case.state`.
+Each row is the whole declaration of a move: from which states it may be made, by which
+roles, where it leads, which stage clocks it stops and starts, when it is offered, what it
+takes (its payload model, the one schema of its input) and what it does (its handler).
+`services.perform()` reads this table before doing anything; no other code assigns
+`Case.state`. To add a move: add its row (and its words in events.MOVE_LABELS).
 
 Scope: hotline roles act on cases whose hotline (owner unit) is within their unit's
 subtree; unit roles act on cases whose lead unit is within their unit's subtree.
@@ -10,13 +12,18 @@ subtree; unit roles act on cases whose lead unit is within their unit's subtree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.utils.translation import gettext as _
 
+from qinqing.cases import schemas
 from qinqing.cases.errors import Forbidden, NotAllowedInState
+from qinqing.cases.models import ChangeRequest
 from qinqing.cases.models.case import Case, Kind, State
 from qinqing.cases.models.clocks import Stage
+from qinqing.cases.services import handlers
 from qinqing.org.models import Role
 
 HOTLINE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.CALLBACK_AGENT,
@@ -37,72 +44,150 @@ UNIT = UNIT_ROLES
 REVIEWERS = frozenset({Role.UNIT_LEADER}) | DISPATCH
 
 
+# When a move is offered besides state, role and scope: conditions the handlers check
+# (suspension, a pending request, an upheld assignment), so that pages and the API offer
+# only the moves that can succeed now. Each is said twice, kept side by side: on a case
+# (`offered(case, pending)`, pending: the type of the request waiting, if any) and as a
+# database condition on Case (`offered_q()`, for the home page's lists);
+# tests/cases/test_homes.py checks the two against each other over every state.
+
+def _pending_q(type_=None):
+    from django.db.models import Exists, OuterRef
+
+    from qinqing.cases.models import ChangeRequest
+
+    requests = ChangeRequest.objects.filter(case_id=OuterRef("pk"), decided_at__isnull=True)
+    return Exists(requests.filter(type=type_) if type_ else requests)
+
+
+def _q(**conditions):
+    from django.db.models import Q
+
+    return Q(**conditions)
+
+
+@dataclass(frozen=True)
+class Offered:
+    on_case: Callable[[Case, str | None], bool]
+    in_sql: Callable[[], object]
+
+
+ALWAYS = Offered(lambda case, pending: True, lambda: _q())
+SUSPENDED = Offered(lambda case, pending: case.is_suspended, lambda: _q(is_suspended=True))
+CONSULTATION = Offered(lambda case, pending: case.kind == Kind.CONSULTATION,
+                       lambda: _q(kind=Kind.CONSULTATION))
+NOT_SUSPENDED = Offered(lambda case, pending: not case.is_suspended,
+                        lambda: _q(is_suspended=False))
+NOTHING_PENDING = Offered(lambda case, pending: pending is None, lambda: ~_pending_q())
+NOT_SUSPENDED_NOTHING_PENDING = Offered(
+    lambda case, pending: not case.is_suspended and pending is None,
+    lambda: _q(is_suspended=False) & ~_pending_q())
+EXTENSION_PENDING = Offered(lambda case, pending: pending == "extension",
+                            lambda: _pending_q("extension"))
+SUSPENSION_PENDING = Offered(lambda case, pending: pending == "suspension",
+                             lambda: _pending_q("suspension"))
+NOT_RETURN_LOCKED = Offered(lambda case, pending: not case.return_locked,
+                            lambda: _q(return_locked=False))
+
+
 @dataclass(frozen=True)
 class Move:
+    """One row: who may make the move from which states, where it leads, the clocks it
+    stops and starts, what it takes (`payload`, a model of qinqing.cases.schemas: the
+    API's body, the page's form and `services.perform` validate through it) and what it
+    does (`handler`, in qinqing.cases.services.handlers)."""
+
     name: str
     sources: frozenset[str]
     target: str | None  # None: the case stays in its state
     roles: frozenset[str]
-    requires: tuple[str, ...] = ()
+    payload: type[schemas.MoveIn]
+    handler: Callable
     stops: tuple[str, ...] = ()
     starts: tuple[str, ...] = ()
+    offered: Offered = ALWAYS
     summary: str = ""
 
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The payload's required fields."""
+        return tuple(name for name, field in self.payload.model_fields.items()
+                     if field.is_required())
 
-def _m(name, sources, target, roles, requires=(), stops=(), starts=(), summary=""):
-    return Move(name, frozenset(sources), target, frozenset(roles), tuple(requires),
-                tuple(stops), tuple(starts), summary)
 
+def _m(name, sources, target, roles, payload, handler, stops=(), starts=(), offered=ALWAYS,
+       summary=""):
+    return Move(name, frozenset(sources), target, frozenset(roles), payload, handler,
+                tuple(stops), tuple(starts), offered, summary)
+
+
+EXT, SUS = ChangeRequest.Type.EXTENSION, ChangeRequest.Type.SUSPENSION
 
 TABLE: dict[str, Move] = {m.name: m for m in [
-    _m("edit", {R, RT}, None, INTAKE, ("fields",),
+    _m("edit", {R, RT}, None, INTAKE, schemas.EditIn, handlers.edit,
        summary="correct kind, category, urgency, region, title or content before routing"),
-    _m("answer", {R}, C, INTAKE, ("answer",), stops=(Stage.DISPATCH,),
+    _m("answer", {R}, C, INTAKE, schemas.AnswerIn, handlers.answer, stops=(Stage.DISPATCH,),
+       offered=CONSULTATION,
        summary="answer a consultation directly and close it (直接答复)"),
-    _m("not_accept", {R}, C, INTAKE, ("reason", "told"), stops=(Stage.DISPATCH,),
+    _m("not_accept", {R}, C, INTAKE, schemas.NotAcceptIn, handlers.not_accept,
+       stops=(Stage.DISPATCH,),
        summary="another legal procedure applies: record why and what the caller was told"),
-    _m("reject", {R, RT}, C, DISPATCH, ("reason",), stops=(Stage.DISPATCH,),
-       summary="reject as invalid, with the reason"),
-    _m("merge", {R, RT}, C, INTAKE, ("into",), stops=(Stage.DISPATCH,),
+    _m("reject", {R, RT}, C, DISPATCH, schemas.ReasonIn, handlers.reject,
+       stops=(Stage.DISPATCH,), summary="reject as invalid, with the reason"),
+    _m("merge", {R, RT}, C, INTAKE, schemas.MergeIn, handlers.merge, stops=(Stage.DISPATCH,),
        summary="merge a repeated request into an earlier open case; callers move along (并单)"),
-    _m("dispatch", {R}, D, DISPATCH, ("lead_unit",), stops=(Stage.DISPATCH,),
-       starts=(Stage.SIGN, Stage.RESOLVE),
+    _m("dispatch", {R}, D, DISPATCH, schemas.DispatchIn, handlers.dispatch,
+       stops=(Stage.DISPATCH,), starts=(Stage.SIGN, Stage.RESOLVE),
        summary="route to a lead unit and co-units; a reason is needed to depart from the catalogue"),
-    _m("sign", {D}, H, UNIT, stops=(Stage.SIGN,), summary="the lead unit signs for the case"),
-    _m("return", {D}, RT, UNIT, ("reason",), stops=(Stage.SIGN, Stage.RESOLVE),
-       starts=(Stage.DISPATCH,),
+    _m("sign", {D}, H, UNIT, schemas.MoveIn, handlers.sign, stops=(Stage.SIGN,),
+       summary="the lead unit signs for the case"),
+    _m("return", {D}, RT, UNIT, schemas.ReasonIn, handlers.return_,
+       stops=(Stage.SIGN, Stage.RESOLVE), starts=(Stage.DISPATCH,), offered=NOT_RETURN_LOCKED,
        summary="the lead unit objects: not ours; the dispatcher decides (派单异议)"),
-    _m("redispatch", {RT}, D, DISPATCH, ("lead_unit", "reason"), stops=(Stage.DISPATCH,),
-       starts=(Stage.SIGN, Stage.RESOLVE),
+    _m("redispatch", {RT}, D, DISPATCH, schemas.RedispatchIn, handlers.dispatch,
+       stops=(Stage.DISPATCH,), starts=(Stage.SIGN, Stage.RESOLVE),
        summary="decide an objection: route elsewhere, or uphold (the unit may not return again)"),
-    _m("request_extension", {H}, None, UNIT, ("reason", "limit"),
+    _m("request_extension", {H}, None, UNIT, schemas.ExtensionIn,
+       partial(handlers.request, type_=EXT), offered=NOTHING_PENDING,
        summary="ask for more time; capped by the policy"),
-    _m("approve_extension", {H}, None, DISPATCH,
+    _m("approve_extension", {H}, None, DISPATCH, schemas.NoteIn,
+       partial(handlers.decide, type_=EXT, approve=True), offered=EXTENSION_PENDING,
        summary="approve the pending extension: the resolve deadline moves"),
-    _m("deny_extension", {H}, None, DISPATCH, ("reason",), summary="refuse the pending extension"),
-    _m("request_suspension", {H}, None, UNIT, ("reason",),
+    _m("deny_extension", {H}, None, DISPATCH, schemas.ReasonIn,
+       partial(handlers.decide, type_=EXT, approve=False), offered=EXTENSION_PENDING,
+       summary="refuse the pending extension"),
+    _m("request_suspension", {H}, None, UNIT, schemas.ReasonIn,
+       partial(handlers.request, type_=SUS), offered=NOT_SUSPENDED_NOTHING_PENDING,
        summary="ask to stop the clock (e.g. waiting for the enterprise); capped by the policy"),
-    _m("approve_suspension", {H}, None, DISPATCH,
+    _m("approve_suspension", {H}, None, DISPATCH, schemas.NoteIn,
+       partial(handlers.decide, type_=SUS, approve=True), offered=SUSPENSION_PENDING,
        summary="approve the pending suspension: the resolve clock stops"),
-    _m("deny_suspension", {H}, None, DISPATCH, ("reason",),
+    _m("deny_suspension", {H}, None, DISPATCH, schemas.ReasonIn,
+       partial(handlers.decide, type_=SUS, approve=False), offered=SUSPENSION_PENDING,
        summary="refuse the pending suspension"),
-    _m("resume", {H}, None, DISPATCH | UNIT,
+    _m("resume", {H}, None, DISPATCH | UNIT, schemas.NoteIn, handlers.resume,
+       offered=SUSPENDED,
        summary="end a suspension: the deadline moves by the office time suspended"),
     # The reply goes to the lead unit's head first (the unit's time: the review stage);
     # the callback clock starts only when the approved reply leaves the unit.
-    _m("reply", {H}, RP, UNIT, ("answer",), stops=(Stage.RESOLVE,), starts=(Stage.REVIEW,),
+    _m("reply", {H}, RP, UNIT, schemas.ReplyIn, handlers.reply, stops=(Stage.RESOLVE,),
+       starts=(Stage.REVIEW,), offered=NOT_SUSPENDED,
        summary="reply with the result and evidence, for the unit head's review"),
-    _m("review", {RP}, RV, REVIEWERS, stops=(Stage.REVIEW,), starts=(Stage.CALLBACK,),
+    _m("review", {RP}, RV, REVIEWERS, schemas.NoteIn, handlers.review, stops=(Stage.REVIEW,),
+       starts=(Stage.CALLBACK,),
        summary="the unit head approves the reply: it leaves the unit for callback"),
-    _m("send_back", {RP}, H, REVIEWERS, ("reason",),
+    _m("send_back", {RP}, H, REVIEWERS, schemas.ReasonIn, handlers.send_back,
        stops=(Stage.REVIEW,), starts=(Stage.RESOLVE,),
        summary="the reply is not good enough: back to handling with a fresh resolve limit"),
-    _m("callback", {RV}, C, {Role.CALLBACK_AGENT}, ("satisfaction",), stops=(Stage.CALLBACK,),
+    # A dissatisfied callback is the reopen row: perform() takes it there.
+    _m("callback", {RV}, C, {Role.CALLBACK_AGENT}, schemas.CallbackIn, handlers.callback,
+       stops=(Stage.CALLBACK,),
        summary="call the person back; satisfied or basically satisfied closes the case"),
-    _m("close_unrated", {RV}, C, {Role.CALLBACK_AGENT}, ("reason",), stops=(Stage.CALLBACK,),
+    _m("close_unrated", {RV}, C, {Role.CALLBACK_AGENT}, schemas.ReasonIn,
+       handlers.close_unrated, stops=(Stage.CALLBACK,),
        summary="nobody to call back (anonymous, or unreachable after attempts): close unrated"),
-    _m("reopen", {RV}, H, {Role.CALLBACK_AGENT}, ("reason",), stops=(Stage.CALLBACK,),
-       starts=(Stage.RESOLVE,),
+    _m("reopen", {RV}, H, {Role.CALLBACK_AGENT}, schemas.ReopenIn, handlers.reopen,
+       stops=(Stage.CALLBACK,), starts=(Stage.RESOLVE,),
        summary="the person is dissatisfied: back to handling, counted as a reopening"),
 ]}
 
@@ -130,24 +215,9 @@ def _pending_type(case: Case) -> str | None:
 
 
 def _offered(name: str, case: Case, pending: str | None) -> bool:
-    """Conditions besides state, role and scope that the services check (suspension,
-    a pending request, an upheld assignment), so that pages and the API offer only the
-    moves that can succeed now. The services still check them: this only hides."""
-    if name == "resume":
-        return case.is_suspended
-    if name == "answer":
-        return case.kind == Kind.CONSULTATION
-    if name in ("reply", "request_suspension"):
-        return not case.is_suspended and (name == "reply" or pending is None)
-    if name == "request_extension":
-        return pending is None
-    if name in ("approve_extension", "deny_extension"):
-        return pending == "extension"
-    if name in ("approve_suspension", "deny_suspension"):
-        return pending == "suspension"
-    if name == "return":
-        return not case.return_locked
-    return True
+    """The row's `offered` condition on this case. The services still check it: this
+    only hides."""
+    return TABLE[name].offered.on_case(case, pending)
 
 
 def available_moves(case: Case, actor) -> list[str]:
@@ -166,33 +236,8 @@ def available_moves(case: Case, actor) -> list[str]:
 # ------------------------------------------------------------- the same rules in SQL
 
 def _offered_q(name: str):
-    """`_offered` as a database condition on Case (kept next to it: the two must say the
-    same; tests/cases/test_homes.py checks them against each other over every state)."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from qinqing.cases.models import ChangeRequest
-
-    def pending(type_=None):
-        requests = ChangeRequest.objects.filter(case_id=OuterRef("pk"), decided_at__isnull=True)
-        return Exists(requests.filter(type=type_) if type_ else requests)
-
-    if name == "resume":
-        return Q(is_suspended=True)
-    if name == "answer":
-        return Q(kind=Kind.CONSULTATION)
-    if name == "reply":
-        return Q(is_suspended=False)
-    if name == "request_suspension":
-        return Q(is_suspended=False) & ~pending()
-    if name == "request_extension":
-        return ~pending()
-    if name in ("approve_extension", "deny_extension"):
-        return pending("extension")
-    if name in ("approve_suspension", "deny_suspension"):
-        return pending("suspension")
-    if name == "return":
-        return Q(return_locked=False)
-    return Q()
+    """`_offered` as a database condition on Case (the row's `offered.in_sql`)."""
+    return TABLE[name].offered.in_sql()
 
 
 def movable_q(actor):

@@ -124,7 +124,7 @@ def act(request, number, action):
             except InvalidInput as exc:  # the service's "file" is this form's "evidence"
                 raise InvalidInput(exc.message, fields={
                     "evidence" if k == "file" else k: v for k, v in exc.fields.items()}) from None
-            payload["attachments"] = [attachment.pk]
+            payload = payload.model_copy(update={"attachments": [attachment.pk]})
         services.perform(number, action, request.user, payload)
     except NotFound:
         raise Http404(_("No case %(number)s.") % {"number": number}) from None

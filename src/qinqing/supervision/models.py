@@ -181,13 +181,6 @@ class LadderCursor(models.Model):
     audit_after = models.DateTimeField(null=True, blank=True)
 
 
-class LetterNumberSequence(models.Model):
-    """The last reminder-letter number given out in a year (督办〔2026〕第12号)."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-
 class ReminderLetter(models.Model):
     """A reminder letter (督办函 / 工作提示函) issued to a unit about a late stage; the PDF
     is filed on the case as an attachment."""

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qinqing.cases import services as case_services
-from qinqing.cases import timeline
+from qinqing.cases import numbering, timeline
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import Case, Stage, StageClock, State
 from qinqing.cases.queries import visible_cases
@@ -32,7 +32,7 @@ from qinqing.notifications.models import Kind
 from qinqing.org.models import Role, Unit, User
 from qinqing.text import control_message, has_control
 from qinqing.supervision.models import (
-    DutyPhone, EscalationPolicy, EscalationStep, LetterNumberSequence, Listing,
+    DutyPhone, EscalationPolicy, EscalationStep, Listing,
     ReminderLetter, Rung, StepStatus,
 )
 from qinqing.worktime.calendar import compute_deadline
@@ -235,8 +235,7 @@ def _render_ahead(step_id: int, now: datetime) -> "_Rendered | None":
     case = Case.objects.select_related("category", "region").get(pk=step.case_id)
     policy = EscalationPolicy.current()
     year = timezone.localtime(now).year
-    last = (LetterNumberSequence.objects.filter(year=year)
-            .values_list("last", flat=True).first()) or 0
+    last = numbering.last_value(numbering.LETTER, year)
     number = letters.letter_number(policy.letter_prefix, year, last + 1)
     stages = _letter_stages(late, now)
     with translation.override(settings.LANGUAGE_CODE):
@@ -328,7 +327,7 @@ def _letter(step, case, clocks, unit, policy, now, *, ahead=None, inline=True):
     first = clocks[0]  # due first: the most overdue
     days = stages[0]["days_overdue"]
     year = timezone.localtime(now).year
-    seq = _next_letter_seq(year)
+    seq = numbering.next_value(numbering.LETTER, year)  # gap-free, in this transaction
     number = letters.letter_number(policy.letter_prefix, year, seq)
     if ahead is not None and ahead.key == _letter_key(number, policy, case, stages, unit, now):
         pdf = ahead.pdf
@@ -378,25 +377,6 @@ def _listing(step, case, clocks, unit, policy, now):
 
 _STEP_HANDLERS = {Rung.WARNING: _warning, Rung.REMINDER: _reminder, Rung.LETTER: _letter,
                   Rung.LISTING: _listing}
-
-
-def _next_letter_seq(year: int) -> int:
-    """The next letter number of the year: one UPDATE … RETURNING on the year's row (as
-    case numbers: atomic, and a rolled-back letter rolls its number back, so no gaps)."""
-    table = LetterNumberSequence._meta.db_table
-    for _attempt in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",
-                           [year])
-            row = cursor.fetchone()
-        if row:
-            return row[0]
-        try:
-            with transaction.atomic():
-                LetterNumberSequence.objects.create(year=year, last=0)
-        except IntegrityError:
-            pass  # created meanwhile by a concurrent letter
-    raise RuntimeError("could not allocate a letter number")
 
 
 # ------------------------------------------------------------- listed supervision

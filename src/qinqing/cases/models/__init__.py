@@ -1,7 +1,7 @@
 """Case models, one module per concern; imported here so Django finds them."""
 
 from qinqing.cases.models.case import (  # noqa: F401
-    Case, CaseNumberSequence, Category, Channel, Kind, Outcome, State, Urgency,
+    Case, Category, Channel, Kind, NumberSequence, Outcome, State, Urgency,
 )
 from qinqing.cases.models.clocks import (  # noqa: F401
     HOTLINE_STAGES, UNIT_STAGES, ChangeRequest, Stage, StageClock, TimeLimitPolicy,

@@ -85,11 +85,18 @@ class Category(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
 
-class CaseNumberSequence(models.Model):
-    """The last case number given out in a year (QQ-2026-000123)."""
+class NumberSequence(models.Model):
+    """The last number of a series given out in a year: case numbers (series "case",
+    QQ-2026-000123), reminder letters ("letter", 督办〔2026〕第12号). Taken only through
+    qinqing.cases.numbering (gap-free)."""
 
-    year = models.PositiveIntegerField(primary_key=True)
+    series = models.CharField(max_length=20)
+    year = models.PositiveIntegerField()
     last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"],
+                                               name="number_sequence_series_year")]
 
 
 class Case(models.Model):
