@@ -321,6 +321,9 @@ try:
         "QINQING_PORTAL_SUBMISSIONS_PER_ADDRESS", 10, 1, 10_000)
     QINQING_PORTAL_SUBMISSIONS_PER_PHONE = env_int(
         "QINQING_PORTAL_SUBMISSIONS_PER_PHONE", 5, 1, 1000)
+    # How long, in working days after the answer leaves the unit, the person may judge it
+    # on the tracking page (dissatisfied reopens the case); then the callback agents call.
+    QINQING_ONLINE_RATING_DAYS = env_int("QINQING_ONLINE_RATING_DAYS", 5, 1, 60)
 
     # The cache the counters above live in; it must be shared by every gunicorn worker, so
     # the default is the database (table qinqing_cache, made by `qinqing migrate`), which

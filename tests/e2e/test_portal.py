@@ -88,6 +88,28 @@ def test_an_enterprise_files_with_an_sms_code_and_follows_it(wb, server):
     expect(page.get_by_test_id("public-state")).to_have_text("已受理，正在转交承办单位")
     no_horizontal_scroll(page)
 
+    # The unit answers; its leader checks the answer; it leaves the unit.
+    wb.api("dispatcher", "POST", f"/cases/{number}/actions/dispatch",
+           {"lead_unit": "990102-SCJG", "reason": "浏览器测试：指定承办单位"})
+    wb.api("handler", "POST", f"/cases/{number}/actions/sign", {})
+    wb.api("handler", "POST", f"/cases/{number}/actions/reply",
+           {"answer": "已协调窗口，三个工作日内办结许可证。"})
+    wb.api("leader", "POST", f"/cases/{number}/actions/review", {})
+    page.reload()
+    expect(page.get_by_test_id("public-answer")).to_contain_text("三个工作日内办结")
+    rate = page.get_by_test_id("rate")
+    rate.get_by_label("不满意", exact=True).check()
+    rate.get_by_label("未解决", exact=True).check()
+    rate.get_by_label("不满意的原因").fill("许可证仍未办下来，窗口说还要等。")
+    check_page(page)
+    screenshot(page, "portal-judge-phone")
+    with page.expect_navigation():
+        page.get_by_test_id("rate-submit").tap()
+    expect(page.get_by_test_id("public-state")).to_have_text("承办单位正在办理")
+    expect(page.get_by_test_id("public-judgement")).to_contain_text("不满意")
+    steps = page.get_by_test_id("public-steps").inner_text()
+    assert "不满意" in steps or "重办" in steps, steps
+
 
 def test_a_matter_from_a_halls_qr_poster(wb):
     import pypdfium2

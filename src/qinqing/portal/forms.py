@@ -9,6 +9,7 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from qinqing import limits
 from qinqing.cases.models import Kind
+from qinqing.cases.models.case import Satisfaction
 from qinqing.org.queries import region_choices, unit_options
 from qinqing.portal.queries import category_groups
 from qinqing.text import TextForm
@@ -128,3 +129,25 @@ class SubmitForm(TextForm):
                 "content": data["content"], "region": data.get("region", ""),
                 "subject_unit": unit_code, "enterprise_name": data["enterprise_name"],
                 "reporter": reporter, "anonymous": data["anonymous"]}
+
+
+class RateForm(TextForm):
+    """The person's judgement of the answer (the satisfaction levels of a callback)."""
+
+    satisfaction = forms.ChoiceField(label=_("Are you satisfied with the answer?"),
+                                     widget=forms.RadioSelect, choices=Satisfaction.choices)
+    resolved = forms.TypedChoiceField(
+        label=_("Is the problem solved?"), widget=forms.RadioSelect, required=False,
+        choices=[("yes", _("Solved")), ("no", _("Not solved"))],
+        coerce=lambda value: value == "yes", empty_value=None)
+    reason = limits.LimitedCharField(
+        label=_("Why are you dissatisfied?"), required=False, max_length=limits.NOTE,
+        help_text=_("Needed if you are dissatisfied: the matter goes back to the unit."),
+        widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("satisfaction") == Satisfaction.DISSATISFIED and not data.get("reason"):
+            self.add_error("reason", _("Say why you are dissatisfied: the matter goes back "
+                                       "to the unit."))
+        return data

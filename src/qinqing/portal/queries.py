@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases import timeline
 from qinqing.cases.events import stage_label
 from qinqing.cases.models import Case, State
-from qinqing.cases.models.clocks import StageClock
+from qinqing.cases.models.clocks import Stage, StageClock
+from qinqing.worktime.calendar import compute_deadline
+from qinqing.worktime.limits import Limit, LimitUnit
+from qinqing.worktime.queries import current_calendar
 from qinqing.cases.queries import public_status
 from qinqing.security import FailureWindow
 
@@ -40,6 +44,20 @@ class Step:
     at: datetime
 
 
+def rating_closes_at(case: Case, clock: StageClock | None) -> datetime | None:
+    """Until when the person may judge the answer online: while the case waits for its
+    callback, for QINQING_ONLINE_RATING_DAYS working days after the answer left the unit.
+    None when it cannot be judged online (not answered yet, or already judged)."""
+    if case.state != State.REVIEWED or clock is None or clock.stage != Stage.CALLBACK:
+        return None
+    limit = Limit(settings.QINQING_ONLINE_RATING_DAYS, LimitUnit.WORKING_DAYS)
+    return compute_deadline(current_calendar(), clock.started_at, limit).due
+
+
+def _still_open(until: datetime | None) -> datetime | None:
+    return until if until is not None and timezone.now() <= until else None
+
+
 @dataclass(frozen=True)
 class PublicCase:
     number: str
@@ -53,6 +71,8 @@ class PublicCase:
     answer: str
     received_at: datetime
     steps: list[Step]
+    rating_until: datetime | None = None  # open for an online judgement until then
+    satisfaction: str = ""  # the judgement given (online or by callback), in words
 
 
 def check(number: str, code: str) -> Case | None:
@@ -82,7 +102,9 @@ def public_case(number: str) -> PublicCase | None:
         unit=case.lead_unit.name if case.lead_unit_id else "",
         stage=stage_label(clock.stage) if clock else "", due_at=clock.due_at if clock else None,
         answer=case.answer if case.state in ANSWER_SHOWN else "",
-        received_at=case.received_at, steps=steps)
+        received_at=case.received_at, steps=steps,
+        rating_until=_still_open(rating_closes_at(case, clock)),
+        satisfaction=case.get_satisfaction_display() if case.satisfaction else "")
 
 
 def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -20,7 +20,10 @@ from django.utils.translation import gettext as _
 from qinqing.cases import confidential
 from qinqing.cases import services as case_services
 from qinqing.cases.models import Case, Channel
+from qinqing.cases.models.clocks import StageClock
 from qinqing.notifications.services import notify_user, queue_sms
+from qinqing.org.models import Role, Unit, User
+from qinqing.org.services import ensure_staff
 from qinqing.portal import queries
 from qinqing.portal.models import PhoneChallenge, Submission
 from qinqing.security import FailureWindow
@@ -164,3 +167,46 @@ def _copy_to_supervisors(case: Case, hall, now: datetime) -> None:
     for supervisor in queries.supervisors_of(hall):
         notify_user(supervisor, title, body=case.title, case=case,
                     event_key=f"cannot-do:{case.number}", now=now)
+
+
+# -------------------------------------------------------------------- online judgement
+
+# The account an online judgement is recorded under: a callback agent at the top unit
+# that cannot sign in. The timeline names it, so staff see the person judged online.
+RATER = ("online-rating", "网上评价（本人）")
+
+
+def rater_account() -> User:
+    top = Unit.objects.filter(parent=None).order_by("pk").first()
+    user = User.objects.select_related("unit").filter(username=RATER[0]).first()
+    if user is None or user.role != Role.CALLBACK_AGENT or user.unit_id != top.pk \
+            or not user.is_active:
+        user, created = ensure_staff(username=RATER[0], full_name=RATER[1], unit=top,
+                                     role=Role.CALLBACK_AGENT,
+                                     password=secrets.token_urlsafe(32))
+        if created:
+            user.set_unusable_password()
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+        user = User.objects.select_related("unit").get(pk=user.pk)
+    return user
+
+
+def rate(number: str, *, satisfaction: str, resolved: bool | None, reason: str,
+         now: datetime | None = None) -> None:
+    """The person judges the answer on the tracking page: the case's callback, recorded
+    as one (a case judged online needs no call). Dissatisfied, with the reason, sends it
+    back to the same unit, counted as a reopening. Refused once the window has closed."""
+    now = now or timezone.now()
+    case = Case.objects.filter(number=number).first()
+    clock = (StageClock.objects.filter(case=case, done_at__isnull=True).order_by("due_at")
+             .first()) if case else None
+    until = queries.rating_closes_at(case, clock) if case else None
+    if until is None:
+        raise Refused(_("This matter cannot be judged online now."))
+    if now > until:
+        raise Refused(_("The time to judge this answer online has passed; the hotline "
+                        "will call you back."))
+    case_services.perform(number, "callback", rater_account(), {
+        "satisfaction": satisfaction, "resolved": resolved, "reason": reason,
+        "note": _("Judged online by the person who filed it.")}, now=now)

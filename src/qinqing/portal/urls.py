@@ -10,4 +10,5 @@ urlpatterns = [
     path("posters/", views.posters, name="posters"),
     path("track/", views.track, name="track"),
     path("track/<str:number>/", views.tracked_case, name="case"),
+    path("track/<str:number>/rate/", views.rate, name="rate"),
 ]

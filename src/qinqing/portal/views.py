@@ -11,13 +11,14 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from qinqing.cases.confidential import mask_phone
 from qinqing.cases.errors import InvalidInput
@@ -25,7 +26,7 @@ from qinqing.cases.models import Channel
 from qinqing.org.models import Role, Unit
 from qinqing.org.queries import resolve_unit
 from qinqing.portal import queries, services
-from qinqing.portal.forms import SubmitForm, TrackForm
+from qinqing.portal.forms import RateForm, SubmitForm, TrackForm
 from qinqing.portal.posters import hall_poster
 from qinqing.security import client_address
 
@@ -68,7 +69,31 @@ def tracked_case(request, number: str):
     case = queries.public_case(number)
     if case is None:  # remembered, then deleted (a test database, a restore)
         return redirect("portal:track")
-    return render(request, "portal/case.html", {"case": case})
+    return render(request, "portal/case.html", {"case": case, "rate_form": RateForm()})
+
+
+@require_POST
+def rate(request, number: str):
+    """The person judges the answer (see services.rate)."""
+    number = number.strip().upper()
+    if not _remembered(request, number):
+        return redirect(reverse("portal:track") + f"?number={number[:40]}")
+    form = RateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rate(number, satisfaction=data["satisfaction"],
+                          resolved=data["resolved"], reason=data["reason"])
+        except services.Refused as exc:
+            form.add_error(None, exc.message)
+        except InvalidInput as exc:
+            for key, message in (exc.fields or {None: exc.message}).items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, _("Thank you: your judgement is recorded."))
+            return redirect("portal:case", number=number)
+    case = queries.public_case(number)
+    return render(request, "portal/case.html", {"case": case, "rate_form": form}, status=400)
 
 
 def _remember(request, number: str) -> None:
