@@ -135,3 +135,38 @@ def test_a_matter_from_a_halls_qr_poster(wb):
         page.get_by_test_id("submit").tap()
     number, _code = registered(page)
     assert number.startswith("QQ-")
+
+
+def test_a_mailbox_letter_is_published_after_consent_and_approval(wb):
+    page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto("/mailbox/")
+    expect(page.locator("h1")).to_have_text("市长信箱")
+    page.get_by_label("咨询", exact=True).check()
+    page.get_by_label("所属事项").select_option("SPFW-01")
+    page.get_by_label("标题").fill("个体户变更经营范围能否全程网办")
+    page.get_by_label("发生了什么？您有什么诉求？").fill("想给个体户增加经营范围，能否全程网上办理？")
+    page.get_by_label("同意在信箱公开来信和答复（不公开我的姓名和联系方式）").check()
+    page.get_by_label("匿名提交（不留姓名和电话，只能凭查询码查询进度）").check()
+    no_horizontal_scroll(page)
+    check_page(page)
+    with page.expect_navigation():
+        page.get_by_test_id("submit").tap()
+    number, _code = registered(page)
+    wb.api("intake", "POST", f"/cases/{number}/actions/answer",
+           {"answer": "可以，登录政务服务网“个体工商户变更”事项全程网办。"})
+
+    office = wb.page("dispatcher")
+    office.goto("/mailbox/review/")
+    card = office.get_by_test_id(f"review-{number}")
+    card.get_by_label("公开答复内容").fill("可以，登录政务服务网“个体工商户变更”事项全程网办。")
+    check_page(office)
+    with office.expect_navigation():
+        card.get_by_test_id("publish").click()
+
+    page.goto("/mailbox/letters/")
+    letter = page.get_by_test_id("letter").first
+    expect(letter).to_contain_text("个体户变更经营范围能否全程网办")
+    expect(letter).to_contain_text("全程网办")
+    no_horizontal_scroll(page)
+    check_page(page)
+    screenshot(page, "portal-letters-phone")

@@ -11,12 +11,12 @@ from qinqing import limits
 from qinqing.cases.models import Kind
 from qinqing.cases.models.case import Satisfaction
 from qinqing.org.queries import region_choices, unit_options
-from qinqing.portal.queries import category_groups
+from qinqing.portal.queries import PERSONAL, category_groups
 from qinqing.text import TextForm
 
 PORTAL_KINDS = (Kind.COMPLAINT, Kind.REPORT, Kind.CONSULTATION, Kind.HELP, Kind.SUGGESTION)
-# A mainland mobile number or an 18-character ID number inside a text.
-PERSONAL = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9A-Za-z])")
+# A letter to the mayor: no report of misconduct (that has its own protected channel).
+LETTER_KINDS = (Kind.SUGGESTION, Kind.CONSULTATION, Kind.COMPLAINT, Kind.HELP, Kind.PRAISE)
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -73,8 +73,18 @@ class SubmitForm(TextForm):
         label=_("I have checked: the text may contain these numbers"), required=False)
     token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, places: list[tuple[str, str]] | None = None, **kwargs):
+    def __init__(self, *args, places: list[tuple[str, str]] | None = None,
+                 letter: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if letter:
+            # A letter to the mayor: its type, a title, and whether it may be published.
+            self.fields["kind"].label = _("Type of letter")
+            self.fields["kind"].choices = [(k.value, k.label) for k in LETTER_KINDS]
+            self.fields["title"].required = True
+            self.fields["title"].help_text = ""
+            self.fields["consent"] = forms.BooleanField(
+                label=_("The letter and its answer may be published on the mailbox list, "
+                        "without my name or contact details"), required=False)
         self.fields["category"].choices = [("", _("Choose…")), *category_groups()]
         self.fields["region"].choices = [("", _("The whole city")), *region_choices()]
         if places:
@@ -129,6 +139,18 @@ class SubmitForm(TextForm):
                 "content": data["content"], "region": data.get("region", ""),
                 "subject_unit": unit_code, "enterprise_name": data["enterprise_name"],
                 "reporter": reporter, "anonymous": data["anonymous"]}
+
+
+class PublishForm(TextForm):
+    """Staff's anonymised words for the public mailbox list."""
+
+    title = limits.LimitedCharField(label=_("Published title"), max_length=limits.TITLE)
+    question = limits.LimitedCharField(label=_("Published letter"),
+                                       max_length=limits.content_chars,
+                                       widget=forms.Textarea(attrs={"rows": 5}))
+    answer = limits.LimitedCharField(label=_("Published answer"),
+                                     max_length=limits.content_chars,
+                                     widget=forms.Textarea(attrs={"rows": 5}))
 
 
 class RateForm(TextForm):

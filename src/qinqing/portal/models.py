@@ -36,3 +36,33 @@ class Submission(models.Model):
     class Meta:
         verbose_name = _("Portal submission")
         verbose_name_plural = _("Portal submissions")
+
+
+class Publication(models.TextChoices):
+    NOT_ASKED = "not_asked", _("Not to be published")
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Published")
+    REFUSED = "refused", _("Not published")
+
+
+class MailboxLetter(models.Model):
+    """A letter to the mayor's mailbox (市长信箱): a case on the mailbox channel, and whether
+    its question and answer may be shown on the public list. Only what staff approved is
+    shown, in the anonymised words they approved (never the case's own text)."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="+")
+    consent = models.BooleanField(_("Writer agrees to publication"), default=False)
+    publication = models.CharField(_("Publication"), max_length=10, choices=Publication.choices,
+                                   default=Publication.NOT_ASKED)
+    public_title = models.CharField(_("Published title"), max_length=120, blank=True)
+    public_question = models.TextField(_("Published letter"), blank=True)
+    public_answer = models.TextField(_("Published answer"), blank=True)
+    decided_by = models.ForeignKey("org.User", verbose_name=_("Decided by"), null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("Received at"))
+
+    class Meta:
+        verbose_name = _("Mayor's mailbox letter")
+        verbose_name_plural = _("Mayor's mailbox letters")
+        indexes = [models.Index(fields=["publication", "-decided_at"], name="letter_published")]

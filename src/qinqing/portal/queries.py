@@ -7,6 +7,7 @@ answer once it has left the unit. Never the staff's names, notes or internal ste
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,9 @@ from qinqing.worktime.limits import Limit, LimitUnit
 from qinqing.worktime.queries import current_calendar
 from qinqing.cases.queries import public_status
 from qinqing.security import FailureWindow
+
+# A mainland mobile number or an 18-character ID number inside a text.
+PERSONAL = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9A-Za-z])")
 
 # The state as a person outside reads it.
 STATE_WORDS = {
@@ -161,3 +165,50 @@ def supervisors_of(unit):
     paths = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
     return list(User.objects.filter(is_active=True, role=Role.SUPERVISOR,
                                     unit__path__in=paths).order_by("pk"))
+
+
+
+# ----------------------------------------------------------- the mayor's mailbox list
+
+def letters_to_review():
+    """Answered letters whose writers agreed to publication, awaiting a decision."""
+    from qinqing.portal.models import MailboxLetter, Publication
+
+    return list(MailboxLetter.objects.filter(publication=Publication.PENDING,
+                                             case__state=State.CLOSED)
+                .select_related("case", "case__lead_unit").order_by("case__closed_at"))
+
+
+def draft(letter) -> dict:
+    """Anonymised words to start from: phone and ID numbers and the writer's name taken
+    out. Staff read and correct them before anything is shown."""
+    from qinqing.cases.confidential import decrypt
+
+    names = [decrypt(r.name_enc) for r in letter.case.reporters.all() if r.name_enc]
+
+    def clean(text: str) -> str:
+        text = PERSONAL.sub("***", text)
+        for name in filter(None, names):
+            text = text.replace(name, "某某")
+        return text
+
+    return {"title": clean(letter.case.title), "question": clean(letter.case.content),
+            "answer": clean(letter.case.answer)}
+
+
+PUBLISHED_PAGE = 20
+
+
+def published_letters(page: int = 1):
+    """The public list: approved letters, newest decision first, a page at a time. Only
+    the approved words and the answering unit's name, no field of the case itself."""
+    from qinqing.portal.models import MailboxLetter, Publication
+
+    first = (page - 1) * PUBLISHED_PAGE
+    rows = list(MailboxLetter.objects.filter(publication=Publication.APPROVED)
+                .order_by("-decided_at", "-pk")
+                .values("pk", "public_title", "public_question", "public_answer",
+                        "case__received_at", "case__closed_at", "case__lead_unit__name",
+                        "case__owner_unit__name")
+                [first:first + PUBLISHED_PAGE + 1])
+    return rows[:PUBLISHED_PAGE], len(rows) > PUBLISHED_PAGE

@@ -25,7 +25,9 @@ from qinqing.notifications.services import notify_user, queue_sms
 from qinqing.org.models import Role, Unit, User
 from qinqing.org.services import ensure_staff
 from qinqing.portal import queries
-from qinqing.portal.models import PhoneChallenge, Submission
+from qinqing.portal.models import (
+    MailboxLetter, PhoneChallenge, Publication, Submission,
+)
 from qinqing.security import FailureWindow
 
 CODE_DIGITS = 6
@@ -119,7 +121,7 @@ class Filed:
 
 def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
            phone_verified: bool = False, channel: str = Channel.WEB, copy_to=None,
-           now: datetime | None = None) -> Filed:
+           consent: bool | None = None, now: datetime | None = None) -> Filed:
     """File the matter `data` (the intake's fields, without channel) from the portal, on
     `channel`. With `copy_to` (a service hall), its supervisors get a copy (a notice).
 
@@ -154,6 +156,10 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
                           event_key=f"case-created:{intake.case.number}", now=now)
             if copy_to is not None:
                 _copy_to_supervisors(intake.case, copy_to, now)
+            if channel == Channel.MAYOR_MAILBOX:
+                MailboxLetter.objects.create(
+                    case=intake.case, consent=bool(consent), created_at=now,
+                    publication=Publication.PENDING if consent else Publication.NOT_ASKED)
     if intake.created:
         per_address.fail(address)
         if index:
@@ -210,3 +216,47 @@ def rate(number: str, *, satisfaction: str, resolved: bool | None, reason: str,
     case_services.perform(number, "callback", rater_account(), {
         "satisfaction": satisfaction, "resolved": resolved, "reason": reason,
         "note": _("Judged online by the person who filed it.")}, now=now)
+
+
+# ----------------------------------------------------------- the mayor's mailbox list
+
+PUBLISHERS = frozenset({Role.DISPATCHER, Role.ADMINISTRATOR})
+
+
+def may_publish(user) -> bool:
+    """The hotline office decides what the public list shows (and administrators)."""
+    return user.is_active and (user.is_superuser or user.role in PUBLISHERS)
+
+
+def decide_publication(letter_id: int, actor: User, *, approve: bool, title: str = "",
+                       question: str = "", answer: str = "",
+                       now: datetime | None = None) -> MailboxLetter:
+    """Publish a consented, answered letter in the anonymised words given, or refuse to.
+    The words are checked again for phone and ID numbers: approving refuses them."""
+    from qinqing import limits
+    from qinqing.cases.models import State
+
+    if not may_publish(actor):
+        raise Refused(_("Your role may not decide what the mailbox list shows."))
+    with transaction.atomic():
+        letter = (MailboxLetter.objects.select_for_update().select_related("case")
+                  .filter(pk=letter_id).first())
+        if letter is None or not letter.consent or letter.case.state != State.CLOSED:
+            raise Refused(_("Only an answered letter whose writer agreed can be published."))
+        if approve:
+            texts = {"public_title": (title.strip(), limits.TITLE),
+                     "public_question": (question.strip(), limits.content_chars()),
+                     "public_answer": (answer.strip(), limits.content_chars())}
+            for field, (text, limit) in texts.items():
+                if not text:
+                    raise Refused(_("Fill in the published title, letter and answer."), field)
+                if len(text) > limit:
+                    raise Refused(limits.too_long(limit), field)
+                if queries.PERSONAL.search(text):
+                    raise Refused(_("The text still holds a phone or ID number: take it "
+                                    "out before publishing."), field)
+                setattr(letter, field, text)
+        letter.publication = Publication.APPROVED if approve else Publication.REFUSED
+        letter.decided_by, letter.decided_at = actor, now or timezone.now()
+        letter.save()
+    return letter

@@ -26,7 +26,7 @@ from qinqing.cases.models import Channel
 from qinqing.org.models import Role, Unit
 from qinqing.org.queries import resolve_unit
 from qinqing.portal import queries, services
-from qinqing.portal.forms import RateForm, SubmitForm, TrackForm
+from qinqing.portal.forms import PublishForm, RateForm, SubmitForm, TrackForm
 from qinqing.portal.posters import hall_poster
 from qinqing.security import client_address
 
@@ -124,14 +124,78 @@ class Entrance:
     channel: str = Channel.WEB
     hall: Unit | None = None
 
+    @property
+    def letter(self) -> bool:
+        return self.channel == Channel.MAYOR_MAILBOX
+
     def form(self, *args, **kwargs) -> SubmitForm:
         places = queries.hall_places(self.hall) if self.hall else None
-        return SubmitForm(*args, places=places, **kwargs)
+        return SubmitForm(*args, places=places, letter=self.letter, **kwargs)
+
+    @property
+    def url(self) -> str:
+        if self.hall:
+            return reverse("portal:cannot-do", args=[self.hall.code])
+        return reverse("portal:mailbox" if self.letter else "portal:submit")
 
 
 @require_http_methods(["GET", "POST"])
 def submit(request):
     return _submit(request, Entrance())
+
+
+@require_http_methods(["GET", "POST"])
+def mailbox(request):
+    """The mayor's mailbox (市长信箱): a letter, with consent to publish it or not."""
+    return _submit(request, Entrance(Channel.MAYOR_MAILBOX))
+
+
+def letters(request):
+    """The public list of letters and answers: only what staff approved, anonymised."""
+    try:
+        page = max(1, min(int(request.GET.get("page", "1") or 1), 10_000))
+    except ValueError:
+        page = 1
+    rows, more = queries.published_letters(page)
+    return render(request, "portal/letters.html", {"rows": rows, "page": page, "more": more})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_letters(request):
+    """For the hotline office: answered letters whose writers agreed, to publish in
+    anonymised words or to refuse."""
+    if not services.may_publish(request.user):
+        raise PermissionDenied
+    failed, failed_form = None, None
+    if request.method == "POST":
+        letter_id = request.POST.get("letter", "")
+        approve = request.POST.get("decision") == "approve"
+        form = PublishForm(request.POST, prefix=f"l{letter_id}")
+        if not letter_id.isdigit() or (approve and not form.is_valid()):
+            failed, failed_form = letter_id, form
+        else:
+            data = form.cleaned_data if approve else {}
+            try:
+                services.decide_publication(int(letter_id), request.user, approve=approve,
+                                            **data)
+            except services.Refused as exc:
+                form.add_error(_PUBLISH_FIELD.get(exc.field), exc.message)
+                failed, failed_form = letter_id, form
+            else:
+                messages.success(request, _("Published.") if approve else _("Not published."))
+                return redirect("portal:review-letters")
+    rows = []
+    for letter in queries.letters_to_review():
+        form = (failed_form if str(letter.pk) == failed
+                else PublishForm(initial=queries.draft(letter), prefix=f"l{letter.pk}"))
+        rows.append((letter, form))
+    return render(request, "portal/review_letters.html", {"rows": rows},
+                  status=400 if failed else 200)
+
+
+_PUBLISH_FIELD = {"public_title": "title", "public_question": "question",
+                  "public_answer": "answer"}
 
 
 @require_http_methods(["GET", "POST"])
@@ -164,7 +228,7 @@ def _submit(request, entrance: Entrance):
                                 address=client_address(request),
                                 enterprise_code=data["enterprise_code"],
                                 phone_verified=verified, channel=entrance.channel,
-                                copy_to=entrance.hall)
+                                copy_to=entrance.hall, consent=data.get("consent"))
     except services.Refused as exc:
         form.add_error(exc.field, exc.message)
         return _submit_page(request, entrance, form,
@@ -190,10 +254,9 @@ def _send_code(request, entrance: Entrance):
 
 
 def _submit_page(request, entrance: Entrance, form, *, status=200, **extra):
-    action = (reverse("portal:cannot-do", args=[entrance.hall.code]) if entrance.hall
-              else reverse("portal:submit"))
     return render(request, "portal/submit.html", {
-        "form": form, "hall": entrance.hall, "action": action, **extra}, status=status)
+        "form": form, "hall": entrance.hall, "letter": entrance.letter, "action": entrance.url,
+        **extra}, status=status)
 
 
 def _groups(code: str) -> list[str]:
