@@ -112,3 +112,23 @@ def test_only_an_answered_case_is_judged_and_only_by_its_holder(client, users):
     stranger = rate(Client(), number, satisfaction="dissatisfied", reason="x")
     assert stranger.status_code == 302 and "/track/?number=" in stranger["Location"]
     assert Case.objects.get(number=number).state == State.REVIEWED
+
+
+def test_online_judgements_and_channels_count_in_the_figures(client, users):
+    """A judgement given online is a rated callback (the satisfaction figures count it);
+    the figures of one channel are the metrics' own, scoped by channel."""
+    from qinqing.insights.metrics import Scope, figures
+
+    number, code = answered(users, FRIDAY)
+    with time_machine.travel(at(2026, 12, 7, 9, 0), tick=False):
+        follow(client, number, code)
+        rate(client, number, satisfaction="basically_satisfied", resolved="yes")
+    # Callbacks count by the end of the period: the period reaches the Monday judged.
+    scope = Scope(start=FRIDAY.date(), end=at(2026, 12, 7, 0, 0).date())
+    shown = figures(scope, ["received", "rated_callbacks", "satisfaction_rate"],
+                    now=at(2026, 12, 8, 9, 0), source="facts")
+    assert (shown["received"].value, shown["rated_callbacks"].value) == (1, 1)
+    assert shown["satisfaction_rate"].value == 1
+    by_channel = figures(Scope(start=scope.start, end=scope.end, channel="web"),
+                         ["received"], now=at(2026, 12, 8, 9, 0), source="facts")
+    assert by_channel["received"].value == 0  # the case came in by the hotline
