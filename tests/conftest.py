@@ -51,3 +51,13 @@ def demo_org(db):
     from qinqing.demo.city import build_demo_organisation
 
     build_demo_organisation()
+
+
+@pytest.fixture
+def users(demo_org):
+    """Demo username → that login's account (unit loaded), in the demo organisation."""
+    from qinqing.demo.city import DEMO_LOGINS
+    from qinqing.org.models import User
+
+    return {u.username: u for u in User.objects.filter(
+        username__in=[login.username for login in DEMO_LOGINS]).select_related("unit")}

@@ -23,6 +23,11 @@ from django.utils.translation import gettext, gettext_lazy as _
 from pydantic import BaseModel, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+# A mainland mobile number or an 18-character resident ID number inside a text: what a
+# page warns about before a person sends it, and what is taken out before a text is
+# published (the portal's mailbox list, Open311's request titles).
+PERSONAL_NUMBER = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9A-Za-z])")
+
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -7,19 +7,10 @@ import json
 import pytest
 from django.test import Client
 
-from qinqing.demo.city import DEMO_LOGINS
 
 CONSULTATION = {"kind": "consultation", "channel": "hotline", "category": "SPFW-01",
                 "content": "营业执照变更网上办理一直提示系统繁忙，请问怎么办？",
                 "reporter": {"name": "张三丰", "phone": "13812345678"}}
-
-
-@pytest.fixture
-def users(demo_org):
-    from qinqing.org.models import User
-
-    return {u.username: u for u in User.objects.filter(
-        username__in=[login.username for login in DEMO_LOGINS]).select_related("unit")}
 
 
 @pytest.fixture

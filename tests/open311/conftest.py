@@ -5,21 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from qinqing.demo.city import DEMO_LOGINS
 
 SERVICE = "SPFW-01"
 MATTER = {"service_code": SERVICE, "attribute[kind]": "complaint",
           "description": "网上办理营业执照变更一直提示系统繁忙，窗口让我们回去等通知。",
           "first_name": "三丰", "last_name": "张", "phone": "13812345678",
           "email": "zhang@example.com"}
-
-
-@pytest.fixture
-def users(demo_org):
-    from qinqing.org.models import User
-
-    return {u.username: u for u in User.objects.filter(
-        username__in=[login.username for login in DEMO_LOGINS]).select_related("unit")}
 
 
 @pytest.fixture

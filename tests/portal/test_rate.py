@@ -12,7 +12,7 @@ import time_machine
 from qinqing.cases import services
 from qinqing.cases.models import Case, CaseEvent, Outcome, State
 from qinqing.cases.models.clocks import Stage, StageClock
-from tests.portal.test_track import CALL, LEAD, follow, users  # noqa: F401  (fixture)
+from tests.portal.test_track import CALL, LEAD, follow
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

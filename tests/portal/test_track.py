@@ -10,7 +10,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from qinqing.cases import services
-from qinqing.demo.city import DEMO_LOGINS
 
 pytestmark = pytest.mark.django_db
 
@@ -18,14 +17,6 @@ CALL = {"kind": "complaint", "channel": "hotline", "category": "SPFW-01", "regio
         "title": "窗口推诿", "content": "办理营业执照变更时窗口工作人员推诿，要求加快办理。",
         "reporter": {"name": "张三丰", "phone": "13812345678"}}
 LEAD = "990102-SCJG"
-
-
-@pytest.fixture
-def users(demo_org):
-    from qinqing.org.models import User
-
-    return {u.username: u for u in User.objects.filter(
-        username__in=[login.username for login in DEMO_LOGINS]).select_related("unit")}
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from qinqing.cases.models.clocks import StageClock
 from qinqing.cases.models.reporters import Reporter
 from qinqing.org.models import User
 from qinqing.org.queries import region_choices
+from qinqing.text import PERSONAL_NUMBER
 
 # The kinds a third-party app may file (a report of misconduct goes through a channel
 # built for its protections, not through an app that knows the reporter).
@@ -32,8 +33,6 @@ DEFAULT_DAYS = 90  # the specification's default range of GET requests
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
-# A mainland mobile number, or an 18-character ID number, inside a title.
-_PERSONAL = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9])")
 
 
 def services() -> list[Category]:
@@ -153,4 +152,4 @@ def key_owner(api_key: str, now: datetime | None = None) -> tuple[User | None, b
 
 
 def public_title(case: Case) -> str:
-    return _PERSONAL.sub("***", case.title)
+    return PERSONAL_NUMBER.sub("***", case.title)

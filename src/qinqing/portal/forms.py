@@ -11,8 +11,8 @@ from qinqing import limits
 from qinqing.cases.models import Kind
 from qinqing.cases.models.case import Satisfaction
 from qinqing.org.queries import region_choices, unit_options
-from qinqing.portal.queries import PERSONAL, category_groups
-from qinqing.text import TextForm
+from qinqing.portal.queries import category_groups
+from qinqing.text import PERSONAL_NUMBER, TextForm
 
 PORTAL_KINDS = (Kind.COMPLAINT, Kind.REPORT, Kind.CONSULTATION, Kind.HELP, Kind.SUGGESTION)
 # A letter to the mayor: no report of misconduct (that has its own protected channel).
@@ -123,7 +123,7 @@ class SubmitForm(TextForm):
             if not (data.get("phone") or "").strip():
                 self.add_error("phone", _("Give a mobile phone, or file anonymously."))
         text = f"{data.get('title', '')}\n{data.get('content', '')}"
-        self.personal_found = bool(PERSONAL.search(text))
+        self.personal_found = bool(PERSONAL_NUMBER.search(text))
         if self.personal_found and not data.get("personal_ok"):
             self.add_error("content", _(
                 "The text seems to contain a phone or ID number. Staff of the units "

@@ -7,7 +7,6 @@ answer once it has left the unit. Never the staff's names, notes or internal ste
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,9 +23,7 @@ from qinqing.worktime.limits import Limit, LimitUnit
 from qinqing.worktime.queries import current_calendar
 from qinqing.cases.queries import public_status
 from qinqing.security import FailureWindow
-
-# A mainland mobile number or an 18-character ID number inside a text.
-PERSONAL = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9A-Za-z])")
+from qinqing.text import PERSONAL_NUMBER
 
 # The state as a person outside reads it.
 STATE_WORDS = {
@@ -187,7 +184,7 @@ def draft(letter) -> dict:
     names = [decrypt(r.name_enc) for r in letter.case.reporters.all() if r.name_enc]
 
     def clean(text: str) -> str:
-        text = PERSONAL.sub("***", text)
+        text = PERSONAL_NUMBER.sub("***", text)
         for name in filter(None, names):
             text = text.replace(name, "某某")
         return text

@@ -29,6 +29,7 @@ from qinqing.portal.models import (
     MailboxLetter, PhoneChallenge, Publication, Submission,
 )
 from qinqing.security import FailureWindow
+from qinqing.text import PERSONAL_NUMBER
 
 CODE_DIGITS = 6
 CODE_MINUTES = 10
@@ -252,7 +253,7 @@ def decide_publication(letter_id: int, actor: User, *, approve: bool, title: str
                     raise Refused(_("Fill in the published title, letter and answer."), field)
                 if len(text) > limit:
                     raise Refused(limits.too_long(limit), field)
-                if queries.PERSONAL.search(text):
+                if PERSONAL_NUMBER.search(text):
                     raise Refused(_("The text still holds a phone or ID number: take it "
                                     "out before publishing."), field)
                 setattr(letter, field, text)
