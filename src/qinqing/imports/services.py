@@ -34,6 +34,7 @@ from qinqing.cases import services as case_services
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import Case
 from qinqing.imports.reading import records
+from qinqing.imports.replay import Refused, Replayer, replayable
 from qinqing.imports.rows import CasePlan, Masters, RowError, plan
 from qinqing.org.models import Role, Unit, User
 from qinqing.org.services import ensure_staff
@@ -71,13 +72,15 @@ class Summary:
 
 def import_cases(path: str | Path, *, dry_run: bool = False, batch: int = 1000,
                  now: datetime | None = None, report: Report = lambda row, reason: None,
-                 progress: Callable[[int], None] | None = None) -> Summary:
+                 progress: Callable[[int], None] | None = None,
+                 through_services: bool = False) -> Summary:
     """Validate the file; unless dry_run or a row is bad, load it. See the module."""
     now = now or timezone.now()
     summary = validate(path, now=now, report=report)
     if summary.bad_rows or dry_run:
         return summary
-    return load(path, now=now, batch=batch, progress=progress)
+    return load(path, now=now, batch=batch, progress=progress,
+                through_services=through_services)
 
 
 def validate(path: str | Path, *, now: datetime, report: Report) -> Summary:
@@ -127,10 +130,15 @@ def validate(path: str | Path, *, now: datetime, report: Report) -> Summary:
 
 
 def load(path: str | Path, *, now: datetime, batch: int = 1000,
-         progress: Callable[[int], None] | None = None) -> Summary:
-    """Load a validated file; `batch` cases per transaction (0: the whole file in one)."""
+         progress: Callable[[int], None] | None = None,
+         through_services: bool = False) -> Summary:
+    """Load a validated file; `batch` cases per transaction (0: the whole file in one).
+    Cases are replayed in bulk (qinqing.imports.replay) unless `through_services` or a
+    case has a move the replay does not make: those go through the services, in file
+    order with the others."""
     masters = Masters()
     actors = import_accounts()
+    replayer = None if through_services else Replayer(actors, masters, KEY_PREFIX)
     summary = Summary(loaded=True)
     size = batch or CHECK_CHUNK
     pending: list[CasePlan] = []
@@ -142,31 +150,49 @@ def load(path: str | Path, *, now: datetime, batch: int = 1000,
             except RowError as exc:
                 raise LoadError(row, "; ".join(exc.reasons), summary.new) from None
             if len(pending) >= size:
-                _load_batch(pending, actors, summary, atomic=batch != 0)
+                _load_batch(pending, actors, summary, replayer, atomic=batch != 0)
                 pending = []
                 if progress:
                     progress(summary.new + summary.unchanged)
-        _load_batch(pending, actors, summary, atomic=batch != 0)
+        _load_batch(pending, actors, summary, replayer, atomic=batch != 0)
     return summary
 
 
-def _load_batch(plans: list[CasePlan], actors: dict[str, User], summary: Summary, *,
-                atomic: bool) -> None:
+def _load_batch(plans: list[CasePlan], actors: dict[str, User], summary: Summary,
+                replayer: Replayer | None, *, atomic: bool) -> None:
     importer = actors[Role.DISPATCHER]
-    loaded_before = summary.new
+    loaded_before, moves_before = summary.new, summary.moves
     try:
         with transaction.atomic() if atomic else nullcontext():
             known = _imported(importer, plans)
+            group: list[CasePlan] = []  # consecutive cases to replay in bulk
             for case_plan in plans:
                 if case_plan.external_id in known:
                     summary.unchanged += 1
                     continue
-                _load_case(case_plan, actors)
                 summary.new += 1
                 summary.moves += len(case_plan.steps)
+                if replayer is not None and replayable(case_plan):
+                    group.append(case_plan)
+                    continue
+                # Written before this one: the numbers follow the file's order.
+                _replay(replayer, group)
+                group = []
+                _load_case(case_plan, actors)
+            _replay(replayer, group)
     except _Refused as exc:
+        summary.moves = moves_before
         summary.new = loaded_before
         raise LoadError(exc.row, exc.reason, loaded_before if atomic else 0) from None
+
+
+def _replay(replayer: Replayer | None, group: list[CasePlan]) -> None:
+    if not group:
+        return
+    try:
+        replayer.write(group)
+    except Refused as exc:
+        raise _Refused(exc.row, exc.reason) from None
 
 
 class _Refused(Exception):

@@ -265,10 +265,29 @@ def case_changed(sender, case: Case, events: list[CaseEvent], clocks: list[Stage
     a single statement). A change: the case's facts rebuilt, unless none of its new
     events is of a kind that changes figures."""
     if created:
-        return facts_for(case, clocks, [], current_calendar())
+        # At intake `events` is the first one (it dates nothing); a replayed history
+        # (qinqing.imports.replay) sends a new case with all its events and clocks.
+        return facts_for(case, clocks, events, current_calendar())
     if any(timeline.registry[event.action].changes_figures for event in events):
         refresh_case(case)
     return None
+
+
+def roll_up_replayed(sender, rows: list, moved: set[int], **kwargs) -> None:
+    """Receiver of qinqing.imports.replay.rows_ready (connected in apps.py): the facts the
+    hook returned for a group of replayed cases, before they are written. Those of the
+    cases that moved are rolled up, in one upsert for the group: what `refresh_case`
+    does at each case's last move, one case at a time. A case with its intake only keeps
+    its facts pending, as a live intake does."""
+    totals = rollup.new_totals()
+    destination = None
+    for row in rows:
+        if isinstance(row, Fact) and row.case_id in moved:
+            destination = destination or destination_of()
+            row.rolled = True
+            rollup.add(totals, row, destination, 1)
+    if totals:
+        rollup.apply(totals)
 
 
 # --------------------------------------------------------------- rebuild, check
