@@ -177,6 +177,9 @@ def main(argv=None):
     ap.add_argument("--now", default="2026-11-30T12:00:00+08:00",
                     help="the history ends two years after it starts, before this moment")
     ap.add_argument("--batch", type=int, default=1000, help="cases per transaction")
+    ap.add_argument("--through-services", action="store_true",
+                    help="load case by case through the services (the slow path) instead "
+                         "of the bulk replay")
     ap.add_argument("--dry-run-only", action="store_true",
                     help="validate only (memory of a large file), load nothing")
     ap.add_argument("--check", action="store_true",
@@ -212,11 +215,13 @@ def _run(args) -> None:
               dry["peak_rss_mb"]]]
     if not args.dry_run_only:
         C.wait_quiet(60)
-        load = child(["import-cases", str(path), "--batch", str(args.batch)], args.db)
+        load = child(["import-cases", str(path), "--batch", str(args.batch),
+                      *(["--through-services"] if args.through_services else [])], args.db)
         from qinqing.cases.models import Case, CaseEvent
 
         cases, events = Case.objects.count(), CaseEvent.objects.count()
         C.emit({"kind": "import", **load, "cases": cases, "events": events,
+                "path": "services" if args.through_services else "bulk replay",
                 "cases_per_s": round(cases / load["seconds"], 1),
                 "events_per_s": round(events / load["seconds"], 1)})
         table.append(["import (validate + load)", load["seconds"],

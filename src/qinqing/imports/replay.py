@@ -46,13 +46,12 @@ from django.db import connection
 from django.dispatch import Signal
 from django.utils import timezone
 
-from qinqing.cases import confidential, deadlines, timeline
+from qinqing.cases import confidential, deadlines, rowwrite, timeline
 from qinqing.cases import services as case_services
 from qinqing.cases.models import (
     Case, CaseEvent, CaseNumberSequence, Kind, Reporter, Stage, StageClock, State,
 )
 from qinqing.cases.models.clocks import UNIT_STAGES
-from qinqing.cases.queries import propose_assignment
 from qinqing.cases.transitions import TABLE
 from qinqing.imports.rows import CasePlan, Masters
 from qinqing.org.models import Role, User
@@ -65,13 +64,17 @@ MOVES = frozenset({"answer", "not_accept", "reject", "dispatch", "sign", "reply"
 _PURE = frozenset({"answer", "not_accept", "reject", "sign", "review", "send_back",
                    "callback", "close_unrated", "reopen"})
 
-# Sent once per written group, inside its transaction, before the rows are inserted:
-#   rows   every row the `case_changed` receivers returned for the group's cases;
-#   moved  the ids of the group's cases that made a move (a case with its intake only
-#          keeps its facts pending, as a live intake does until its first move).
-# Receivers may change the rows (not add or remove them) and write what does not refer
-# to them (the rollups). Connected by name in the receiving app's ready().
-rows_ready = Signal()
+# Sent after replayed cases are committed (every ROLL_EVERY cases and at the end of a
+# load), in a transaction of its own, with:
+#   case_ids  the replayed cases that made a move (a case with its intake only keeps its
+#             facts pending, as a live intake does until its first move).
+# Their facts were written pending (not in the rollups yet), as an intake writes a new
+# case's, and the figures count pending facts: the figures are right at every commit.
+# The figures' receiver (insights.facts.roll_up_replayed) rolls them up, many cases in
+# one upsert, which is what each case's last move would have done one case at a time.
+# Connected by name in the receiving app's ready().
+replayed = Signal()
+ROLL_EVERY = 20_000  # cases whose facts are rolled up together (memory: their ids)
 
 
 class Refused(Exception):
@@ -102,15 +105,15 @@ class Replayer:
         self.actors = actors
         self.masters = masters
         self.key_prefix = key_prefix
-        self._proposals: dict[tuple[int, int], str | None] = {}
 
     # ---------------------------------------------------------------- one group
 
-    def write(self, plans: list[CasePlan]) -> int:
+    def write(self, plans: list[CasePlan]) -> list[int]:
         """Write the cases of `plans` (validated, none imported yet, all replayable), in
-        the caller's transaction. Returns the number of moves made."""
+        the caller's transaction. Returns the ids of those that made a move (for
+        `settle` once committed)."""
         if not plans:
-            return 0
+            return []
         calendar = current_calendar(verify=True)
         ids = _reserve_ids(len(plans))
         numbers = _reserve_numbers([timezone.localtime(p.received_at).year for p in plans])
@@ -121,21 +124,24 @@ class Replayer:
             responses = timeline.case_changed.send(sender=Case, case=b.case, events=b.events,
                                                    clocks=b.clocks, created=True)
             rows.extend(row for _receiver, returned in responses for row in (returned or ()))
-        rows_ready.send(sender=Case, rows=rows,
-                        moved={b.case.pk for b in built if len(b.events) > 1})
-        Case.objects.bulk_create([b.case for b in built])
-        Reporter.objects.bulk_create([b.reporter for b in built if b.reporter is not None])
-        StageClock.objects.bulk_create([c for b in built for c in b.clocks])
-        CaseEvent.objects.bulk_create([e for b in built for e in b.events])
+        _insert(Case, [b.case for b in built])
+        _insert(Reporter, [b.reporter for b in built if b.reporter is not None])
+        _insert(StageClock, [c for b in built for c in b.clocks])
+        _insert(CaseEvent, [e for b in built for e in b.events])
         through = Case.co_units.through
-        through.objects.bulk_create([through(case_id=b.case.pk, unit_id=unit_id)
-                                     for b in built for unit_id in b.co_units])
+        _insert(through, [through(case_id=b.case.pk, unit_id=unit_id)
+                          for b in built for unit_id in b.co_units])
         by_model: dict[type, list] = defaultdict(list)
         for row in rows:
             by_model[type(row)].append(row)
         for model, objs in by_model.items():
-            model._default_manager.bulk_create(objs)
-        return sum(len(b.events) - 1 for b in built)
+            _insert(model, objs)
+        return [b.case.pk for b in built if len(b.events) > 1]
+
+    def settle(self, case_ids: list[int]) -> None:
+        """Send `replayed` for committed cases that moved (see above), in chunks."""
+        for start in range(0, len(case_ids), ROLL_EVERY):
+            replayed.send(sender=Case, case_ids=case_ids[start:start + ROLL_EVERY])
 
     # ---------------------------------------------------------------- one case
 
@@ -225,11 +231,8 @@ class Replayer:
         if lead is None or None in co:
             raise Refused(plan.row, "dispatch: a unit is no longer active")
         co = [u for u in co if u.pk != lead.pk]
-        key = (case.category_id, case.region_id)
-        if key not in self._proposals:
-            rule = propose_assignment(case.category, case.region)
-            self._proposals[key] = rule.lead_unit.code if rule else None
-        proposed = self._proposals[key]
+        # propose_assignment(case.category, case.region), kept per run by Masters
+        proposed = self.masters.proposal(case.category.code, case.region.code)
         reason = case_services._text(payload, "reason")
         if proposed is not None and proposed != lead.code and not reason:
             raise Refused(plan.row, "dispatch: departs from the catalogue without a reason")
@@ -245,6 +248,28 @@ class Replayer:
         case.answer = case_services._text(payload, "answer",
                                           case_services.limits.content_chars())
         return {"answer": case.answer, "attachments": []}, ""
+
+
+def _insert(model, objs: list) -> None:
+    """INSERT new rows: on PostgreSQL with COPY (each value as the ORM's INSERT would
+    send it: cases.rowwrite's field plan), elsewhere with bulk_create."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objs)
+        return
+    plan = rowwrite._plan(model, objs[0].pk is not None)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field, _a, _p in plan)
+    value = rowwrite._value
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} "
+                                f"({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([value(obj, field, attname, plain)
+                                for field, attname, plain in plan])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _reserve_ids(n: int) -> list[int]:

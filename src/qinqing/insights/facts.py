@@ -273,21 +273,33 @@ def case_changed(sender, case: Case, events: list[CaseEvent], clocks: list[Stage
     return None
 
 
-def roll_up_replayed(sender, rows: list, moved: set[int], **kwargs) -> None:
-    """Receiver of qinqing.imports.replay.rows_ready (connected in apps.py): the facts the
-    hook returned for a group of replayed cases, before they are written. Those of the
-    cases that moved are rolled up, in one upsert for the group: what `refresh_case`
-    does at each case's last move, one case at a time. A case with its intake only keeps
-    its facts pending, as a live intake does."""
+# What rollup.add reads of a fact row.
+_ROLLED_FIELDS = ("row", "received_on", "kind", "channel", "region_id", "lead_unit_id",
+                  "dispatched_at", "closed_at", "outcome", "stage", "started_at", "done_at",
+                  "on_time", "worked_seconds", "bucket", "ended_by", "satisfaction",
+                  "resolved", "first_rated")
+
+
+def roll_up_replayed(sender, case_ids: list[int], **kwargs) -> None:
+    """Receiver of qinqing.imports.replay.replayed (connected in apps.py): the pending
+    facts of replayed cases that moved, rolled up, many cases in one upsert: what
+    `refresh_case` does at each case's last move, one case at a time.
+
+    Their case rows are locked first, as a move locks its case: a move of one of them
+    meanwhile (which rewrites its facts, taking away those it finds rolled up) waits,
+    and then finds these rolled up."""
+    from types import SimpleNamespace
+
     totals = rollup.new_totals()
-    destination = None
-    for row in rows:
-        if isinstance(row, Fact) and row.case_id in moved:
-            destination = destination or destination_of()
-            row.rolled = True
-            rollup.add(totals, row, destination, 1)
-    if totals:
-        rollup.apply(totals)
+    destination = destination_of()
+    for start in range(0, len(case_ids), 2000):
+        ids = case_ids[start:start + 2000]
+        list(Case.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        pending = Fact.objects.filter(case_id__in=ids, rolled=False)
+        for values in pending.values(*_ROLLED_FIELDS).iterator(chunk_size=5000):
+            rollup.add(totals, SimpleNamespace(**values), destination, 1)
+        pending.update(rolled=True)
+    rollup.apply(totals)
 
 
 # --------------------------------------------------------------- rebuild, check
