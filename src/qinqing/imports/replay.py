@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
 from django.dispatch import Signal
@@ -105,6 +106,7 @@ class Replayer:
         self.actors = actors
         self.masters = masters
         self.key_prefix = key_prefix
+        self._policies: dict = {}
 
     # ---------------------------------------------------------------- one group
 
@@ -115,6 +117,7 @@ class Replayer:
         if not plans:
             return []
         calendar = current_calendar(verify=True)
+        self._policies = {}  # per group, as the calendar
         ids = _reserve_ids(len(plans))
         numbers = _reserve_numbers([timezone.localtime(p.received_at).year for p in plans])
         built = [self._case(plan, pk, number, calendar)
@@ -163,7 +166,7 @@ class Replayer:
                             accused_unit=case.subject_unit if case.kind == Kind.REPORT else None,
                             **case_services._encrypted_reporter(reporter_input)
                             ) if reporter_input else None
-        policy = deadlines.policy_for(case.kind, case.urgency)
+        policy = self._policy(case)
         first = self._clock(case, Stage.DISPATCH, policy, calendar, now)
         clocks = [first]
         event = timeline.new_event(case, "create", hotline, now, "", State.RECEIVED, data={
@@ -192,7 +195,7 @@ class Replayer:
                     clock.on_time = clock.due_at >= at
             started = []
             if move.starts:
-                policy = deadlines.policy_for(case.kind, case.urgency)
+                policy = self._policy(case)
                 started = [self._clock(case, stage, policy, calendar, at)
                            for stage in move.starts]
                 clocks.extend(started)
@@ -212,6 +215,13 @@ class Replayer:
                                        prev_hash=event.hash)
             events.append(event)
         return _Built(case, reporter, clocks, events, co_units)
+
+    def _policy(self, case: Case):
+        # deadlines.policy_for, kept for the group (each call hands out a copy)
+        key = (case.kind, case.urgency)
+        if key not in self._policies:
+            self._policies[key] = deadlines.policy_for(case.kind, case.urgency)
+        return self._policies[key]
 
     @staticmethod
     def _clock(case: Case, stage: str, policy, calendar, now) -> StageClock:
@@ -260,13 +270,17 @@ def _insert(model, objs: list) -> None:
         return
     plan = rowwrite._plan(model, objs[0].pk is not None)
     columns = ", ".join(connection.ops.quote_name(field.column) for field, _a, _p in plan)
-    value = rowwrite._value
+    value, plain_values = rowwrite._value, rowwrite._PLAIN_VALUES
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} "
                                 f"({columns}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row([value(obj, field, attname, plain)
-                                for field, attname, plain in plan])
+                values = obj.__dict__
+                # rowwrite._value, its common case inline (a plain value as it is)
+                copy.write_row([values[attname] if plain and (
+                    type(values[attname]) in plain_values
+                    or (type(values[attname]) is datetime and values[attname].tzinfo))
+                    else value(obj, field, attname, plain) for field, attname, plain in plan])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
