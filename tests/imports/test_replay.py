@@ -181,3 +181,29 @@ def test_moves_the_replay_does_not_make_go_through_the_services(action):
                      Step(action, at(2026, 1, 5, 10), "handler", {})])
     assert not replay.replayable(plan)
     assert replay.replayable(CasePlan(1, "X", {}, at(2026, 1, 5, 9), plan.steps[:1]))
+
+
+def test_a_stopped_load_rolls_up_what_it_committed(city, tmp_path):
+    """A load refused in its second batch: the first batch's replayed cases are committed
+    with their facts rolled up (none left pending), and the rollups agree with the facts."""
+    from django.utils import timezone
+
+    from qinqing.imports import services
+    from qinqing.insights import facts
+    from qinqing.insights.models import Fact
+    from qinqing.org.models import Unit
+
+    received = at(2026, 1, 5, 9)
+    records = [dict(BASE, external_id=f"S{i}", kind="complaint",
+                    received_at=received.isoformat(),
+                    steps=_steps(received, [("dispatch", 10, {"lead_unit": lead})]))
+               for i, lead in enumerate([COUNTY_UNIT, COUNTY_UNIT, CITY_DEPT], start=1)]
+    path = write_jsonl(tmp_path / "s.jsonl", records)
+    now = timezone.now()
+    assert services.validate(path, now=now, report=lambda *a: None).bad_rows == 0
+    Unit.objects.filter(code=CITY_DEPT).update(is_active=False)
+    with pytest.raises(services.LoadError) as stopped:
+        services.load(path, now=now, batch=2)
+    assert (stopped.value.row, stopped.value.loaded) == (3, 2)
+    assert Fact.objects.count() > 2 and not Fact.objects.filter(rolled=False).exists()
+    assert facts.rollup_differences() == [] and facts.differences() == []

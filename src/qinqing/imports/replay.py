@@ -118,8 +118,9 @@ class Replayer:
             return []
         calendar = current_calendar(verify=True)
         self._policies = {}  # per group, as the calendar
-        ids = _reserve_ids(len(plans))
+        # Numbers first: on SQLite their UPDATE takes the write lock the ids rely on.
         numbers = _reserve_numbers([timezone.localtime(p.received_at).year for p in plans])
+        ids = _reserve_ids(len(plans))
         built = [self._case(plan, pk, number, calendar)
                  for plan, pk, number in zip(plans, ids, numbers)]
         rows: list = []

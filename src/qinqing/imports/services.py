@@ -5,12 +5,15 @@
 1. validation: every record becomes a CasePlan (qinqing.imports.rows) or a reported
    problem with its row number; an external id given twice, or already imported with
    other case data, is a problem too. Only the set of external ids is kept.
-2. loading, only if no row has a problem: each new case is registered with
-   cases.services.create_case at its received time and moved with cases.services.perform
-   at each step's time, as the hotline and the units would have done, so its timeline,
-   hash chain, deadlines (by the working calendar of those dates), facts and rollups are
-   written by the platform's own path. A case is never half-written: it and its moves are
-   in one transaction with the other cases of its batch.
+2. loading, only if no row has a problem: each new case is registered at its received
+   time and moved at each step's time, as the hotline and the units would have done, so
+   its timeline, hash chain, deadlines (by the working calendar of those dates), facts
+   and rollups are what the platform's own path writes. Most cases are replayed in bulk
+   (qinqing.imports.replay: the same rows built in memory, written a table at a time);
+   a case with a move the replay does not make, or every case with `through_services`,
+   is registered with cases.services.create_case and moved with cases.services.perform.
+   A case is never half-written: it and its moves are in one transaction with the other
+   cases of its batch.
 
 Re-importing a file changes nothing: a case carries its external id in its idempotency
 key (create_case's `idempotency_key`, stored in Case.intake_key), and a case found by it
