@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""`qinqing import-cases` on PostgreSQL: a generated city history, loaded through the services.
+"""`qinqing import-cases` on PostgreSQL: a generated city history, replayed in bulk (or, with
+--through-services, loaded case by case through the services).
 
 What it does, in one command:
 
@@ -15,7 +16,9 @@ What it does, in one command:
 3. runs `qinqing import-cases FILE --dry-run` (validation only) and then
    `qinqing import-cases FILE` as child processes, each timed by the wall clock, with its
    peak resident memory read from getrusage(RUSAGE_CHILDREN) after it ends;
-4. with --check, runs `qinqing verify-ledger` and `qinqing rollup --check` after it.
+4. with --check, runs `qinqing verify-ledger` and `qinqing rollup --check` after it, and
+   compares the daily rollups with the rolled-up facts (and counts the cases whose facts
+   are still pending: those received and never moved).
 
 Prints a table and JSON lines (--jsonl appends them to a file); drops the database at the
 end unless --keep. Timings are never asserted. With --dry-run-only the database gets no
@@ -237,6 +240,19 @@ def _run(args) -> None:
                 C.emit({"kind": "check", "which": name, **result})
                 table.append([f"{name} (status {result['status']})", result["seconds"], "",
                               result["peak_rss_mb"]])
+            # `rollup --check` compares the facts with the case tables; the rollups are
+            # compared with the rolled facts here (insights.facts.rollup_differences).
+            from qinqing.insights import facts
+            from qinqing.insights.models import Fact
+
+            t0 = time.perf_counter()
+            wrong = facts.rollup_differences()
+            pending = Fact.objects.filter(rolled=False).values("case_id").distinct().count()
+            seconds = round(time.perf_counter() - t0, 2)
+            C.emit({"kind": "check", "which": "rollups", "differences": len(wrong),
+                    "cases_with_pending_facts": pending, "seconds": seconds})
+            table.append([f"rollups = rolled facts ({len(wrong)} differences; "
+                          f"{pending} cases pending)", seconds, "", ""])
     C.print_table(f"import-cases, {args.rows} rows ({args.format})",
                   ["step", "seconds", "rows or cases/s", "peak RSS MB"], table)
     C.emit({"kind": "meta_after", "loadavg": [round(x, 2) for x in os.getloadavg()]})
