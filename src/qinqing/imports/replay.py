@@ -46,6 +46,7 @@ from datetime import datetime
 from django.db import connection
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qinqing.cases import confidential, deadlines, rowwrite, timeline
 from qinqing.cases import services as case_services
@@ -179,7 +180,8 @@ class Replayer:
         for step in plan.steps:
             move = TABLE[step.action]
             if case.state not in move.sources:
-                raise Refused(plan.row, f"{step.action}: not possible in state {case.state}")
+                raise Refused(plan.row, _("%(where)s: not possible when the case is %(state)s")
+                              % {"where": step.action, "state": State(case.state).label})
             actor, at = self.actors[step.role], step.at
             from_state = case.state
             if move.name in _PURE:
@@ -240,13 +242,17 @@ class Replayer:
         lead = units.get(payload.get("lead_unit"))
         co = [units.get(code) for code in payload.get("co_units") or []]
         if lead is None or None in co:
-            raise Refused(plan.row, "dispatch: a unit is no longer active")
+            codes = [c for c in [payload.get("lead_unit"), *(payload.get("co_units") or [])]
+                     if c not in units]
+            raise Refused(plan.row, _("unknown unit code %(codes)s")
+                          % {"codes": ", ".join(map(str, codes))})
         co = [u for u in co if u.pk != lead.pk]
         # propose_assignment(case.category, case.region), kept per run by Masters
         proposed = self.masters.proposal(case.category.code, case.region.code)
         reason = case_services._text(payload, "reason")
         if proposed is not None and proposed != lead.code and not reason:
-            raise Refused(plan.row, "dispatch: departs from the catalogue without a reason")
+            raise Refused(plan.row, _("The catalogue proposes %(unit)s; give a reason to route "
+                                      "elsewhere.") % {"unit": proposed})
         case.return_locked = False  # (a replay never has a return: see MOVES)
         case.lead_unit = lead
         return ({"lead_unit": lead.code, "co_units": [u.code for u in co],

@@ -11,9 +11,9 @@ class Command(BaseCommand):
         "Import a city's case history from another system: an Excel .xlsx file (Chinese or "
         "English headers) or a JSON lines .jsonl file, columns as in docs/import-cases.md. "
         "Every row is checked first; any problem is listed with its row number and nothing "
-        "is loaded. Otherwise each case is registered and moved through the platform's "
-        "services at its original times. Cases imported before (same external id) are "
-        "left as they are."
+        "is loaded. Otherwise each case is registered and moved at its original times, as "
+        "the platform's services do (most cases replayed in bulk; see --through-services). "
+        "Cases imported before (same external id) are left as they are."
     )
 
     def add_arguments(self, parser):
