@@ -2,8 +2,8 @@
 
 The service path (services._load_case) registers each case with create_case and makes
 each move with perform: about 50 SQL statements a case. `Replayer.write(plans)` builds
-the same rows in memory for a group of validated cases and writes them with one
-multi-row INSERT per table:
+the same rows in memory for a group of validated cases and writes them with one COPY per
+table on PostgreSQL (bulk_create elsewhere):
 
 - the case rows, their numbers reserved for the group from each year's sequence row
   (one UPDATE per year: the same numbers, in file order, as one intake after another),
@@ -23,11 +23,10 @@ multi-row INSERT per table:
 - the events, each covering the previous one's hash (cases.timeline.new_event);
 - the consequences: the timeline's `case_changed` hook is sent for every case, as at
   intake (created=True: the case's rows are not written yet; receivers return the rows
-  to write with it, the figures' facts of its whole history). Then `rows_ready` is sent
-  once for the group, with every row returned and the cases that moved: the figures'
-  receiver (insights.facts.roll_up_replayed) rolls up, in one upsert, the facts of the
-  cases that moved, as each case's last move would have done one case at a time. So a
-  bulk load cannot skip a consequence: whoever reacts to a case change reacts here too.
+  to write with it: the figures' facts of its whole history, written pending as an
+  intake's are). Once committed, `replayed` (below) has the facts of the cases that
+  moved rolled up, many cases in one upsert. So a bulk load cannot skip a consequence:
+  whoever reacts to a case change is sent each replayed case.
 
 Only cases whose every move is in `MOVES` are replayed; any other goes through the
 service path (services.load decides, in file order). Not here: `return` (which stops two
