@@ -9,7 +9,8 @@ table on PostgreSQL (bulk_create elsewhere):
   (one UPDATE per year: the same numbers, in file order, as one intake after another),
   their ids reserved up front (the query code hash and the events cover the id); the
   intake's fields come from the services' own intake cleaning (`_clean_intake`), the
-  reporter is encrypted by `_encrypted_reporter`, the fingerprint is `_fingerprint`;
+  reporter is encrypted by `_encrypted_reporter`, the fingerprint is `_fingerprint`
+  (cases.services.intake);
 - each move as `perform` makes it: the state it leads to, the clocks it stops and
   starts, from the one transition table (cases.transitions.TABLE); the fields it
   changes by the services' own move handlers where those only change the case in memory
@@ -47,10 +48,11 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qinqing.cases import confidential, deadlines, rowwrite, timeline
+from qinqing.cases import confidential, deadlines, numbering, rowwrite, timeline
 from qinqing.cases import services as case_services
+from qinqing.cases.services import intake as case_intake
 from qinqing.cases.models import (
-    Case, CaseEvent, CaseNumberSequence, Kind, Reporter, Stage, StageClock, State,
+    Case, CaseEvent, Kind, NumberSequence, Reporter, Stage, StageClock, State,
 )
 from qinqing.cases.models.clocks import UNIT_STAGES
 from qinqing.cases.transitions import TABLE
@@ -153,7 +155,7 @@ class Replayer:
         hotline = self.actors[Role.DISPATCHER]
         now = plan.received_at
         try:
-            fields = case_services._clean_intake(hotline, plan.data)
+            fields = case_intake._clean_intake(hotline, plan.data)
         except Exception as exc:  # InvalidInput: a master changed since validation
             raise Refused(plan.row, str(exc)) from None
         reporter_input = fields.pop("reporter")
@@ -162,10 +164,10 @@ class Replayer:
                     query_code_hash=confidential.query_code_hash(pk, code), received_at=now,
                     created_by=hotline,
                     intake_key=f"{hotline.pk}:{self.key_prefix}{plan.external_id}",
-                    intake_fingerprint=case_services._fingerprint(plan.data), **fields)
+                    intake_fingerprint=case_intake._fingerprint(plan.data), **fields)
         reporter = Reporter(case=case, protected=case.kind == Kind.REPORT,
                             accused_unit=case.subject_unit if case.kind == Kind.REPORT else None,
-                            **case_services._encrypted_reporter(reporter_input)
+                            **case_intake._encrypted_reporter(reporter_input)
                             ) if reporter_input else None
         policy = self._policy(case)
         first = self._clock(case, Stage.DISPATCH, policy, calendar, now)
@@ -183,12 +185,16 @@ class Replayer:
                               % {"where": step.action, "state": State(case.state).label})
             actor, at = self.actors[step.role], step.at
             from_state = case.state
+            try:  # the move's payload model, as perform validates a dict
+                payload = case_services.validate_payload(step.action, step.payload)
+            except Exception as exc:  # InvalidInput: validated by rows.py already
+                raise Refused(plan.row, str(exc)) from None
             if move.name in _PURE:
-                data, reason = case_services._HANDLERS[move.name](case, actor, step.payload, at)
+                data, reason = move.handler(case, actor, payload, at)
             elif move.name == "dispatch":
-                data, reason, co_units = self._dispatch(plan, case, step.payload)
+                data, reason, co_units = self._dispatch(plan, case, payload)
             else:  # reply
-                data, reason = self._reply(case, step.payload)
+                data, reason = self._reply(case, payload)
             stopped = []
             for clock in clocks:  # in the order they started (creation order)
                 if clock.done_at is None and clock.stage in move.stops:
@@ -235,20 +241,20 @@ class Replayer:
         deadlines.schedule(clock, calendar)
         return clock
 
-    def _dispatch(self, plan: CasePlan, case: Case, payload: dict):
-        # services._dispatch, with the units and the proposal from this run's master data.
+    def _dispatch(self, plan: CasePlan, case: Case, payload):
+        # services.handlers.dispatch, with the units and the proposal from this run's
+        # master data.
         units = self.masters.units
-        lead = units.get(payload.get("lead_unit"))
-        co = [units.get(code) for code in payload.get("co_units") or []]
+        lead = units.get(payload.lead_unit)
+        co = [units.get(code) for code in payload.co_units]
         if lead is None or None in co:
-            codes = [c for c in [payload.get("lead_unit"), *(payload.get("co_units") or [])]
-                     if c not in units]
+            codes = [c for c in [payload.lead_unit, *payload.co_units] if c not in units]
             raise Refused(plan.row, _("unknown unit code %(codes)s")
                           % {"codes": ", ".join(map(str, codes))})
         co = [u for u in co if u.pk != lead.pk]
         # propose_assignment(case.category, case.region), kept per run by Masters
         proposed = self.masters.proposal(case.category.code, case.region.code)
-        reason = case_services._text(payload, "reason")
+        reason = payload.reason
         if proposed is not None and proposed != lead.code and not reason:
             raise Refused(plan.row, _("The catalogue proposes %(unit)s; give a reason to route "
                                       "elsewhere.") % {"unit": proposed})
@@ -259,11 +265,11 @@ class Replayer:
                 [u.pk for u in co])
 
     @staticmethod
-    def _reply(case: Case, payload: dict):
-        # services._reply for a case without requests or attachments (a replay has none).
-        case.answer = case_services._text(payload, "answer",
-                                          case_services.limits.content_chars())
-        return {"answer": case.answer, "attachments": []}, ""
+    def _reply(case: Case, payload):
+        # services.handlers.reply for a case without requests or attachments (a replay
+        # has none).
+        case.answer = payload.answer
+        return {"answer": case.answer, "attachments": list(payload.attachments)}, ""
 
 
 def _insert(model, objs: list) -> None:
@@ -311,20 +317,19 @@ def _reserve_ids(n: int) -> list[int]:
 
 
 def _reserve_numbers(years: list[int]) -> list[str]:
-    """The case numbers of cases received in `years` (in order): each year's next ones,
-    taken with one UPDATE of its sequence row (locked until the transaction ends, as an
-    intake locks it), in the order given."""
-    table = CaseNumberSequence._meta.db_table
+    """The case numbers of cases received in `years` (in order): each year's next ones of
+    the "case" series (qinqing.cases.numbering), taken with one UPDATE of its row (locked
+    until the transaction ends, as an intake locks it), in the order given."""
     wanted: dict[int, int] = defaultdict(int)
     for year in years:
         wanted[year] += 1
     first: dict[int, int] = {}
+    table = NumberSequence._meta.db_table
     with connection.cursor() as cursor:
         for year in sorted(wanted):
-            cursor.execute(f"INSERT INTO {table} (year, last) VALUES (%s, 0) "
-                           "ON CONFLICT (year) DO NOTHING", [year])
-            cursor.execute(f"UPDATE {table} SET last = last + %s WHERE year = %s RETURNING last",
-                           [wanted[year], year])
+            numbering.ensure_row(numbering.CASE, year, known=False)
+            cursor.execute(f"UPDATE {table} SET last = last + %s WHERE series = %s AND year = %s "
+                           "RETURNING last", [wanted[year], numbering.CASE, year])
             first[year] = cursor.fetchone()[0] - wanted[year] + 1
     numbers = []
     for year in years:
