@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""`qinqing import-cases` on PostgreSQL: a generated city history, loaded through the services.
+"""`qinqing import-cases` on PostgreSQL: a generated city history, replayed in bulk (or, with
+--through-services, loaded case by case through the services).
 
 What it does, in one command:
 
@@ -15,7 +16,9 @@ What it does, in one command:
 3. runs `qinqing import-cases FILE --dry-run` (validation only) and then
    `qinqing import-cases FILE` as child processes, each timed by the wall clock, with its
    peak resident memory read from getrusage(RUSAGE_CHILDREN) after it ends;
-4. with --check, runs `qinqing verify-ledger` and `qinqing rollup --check` after it.
+4. with --check, runs `qinqing verify-ledger` and `qinqing rollup --check` after it, and
+   compares the daily rollups with the rolled-up facts (and counts the cases whose facts
+   are still pending: those received and never moved).
 
 Prints a table and JSON lines (--jsonl appends them to a file); drops the database at the
 end unless --keep. Timings are never asserted. With --dry-run-only the database gets no
@@ -177,6 +180,9 @@ def main(argv=None):
     ap.add_argument("--now", default="2026-11-30T12:00:00+08:00",
                     help="the history ends two years after it starts, before this moment")
     ap.add_argument("--batch", type=int, default=1000, help="cases per transaction")
+    ap.add_argument("--through-services", action="store_true",
+                    help="load case by case through the services (the slow path) instead "
+                         "of the bulk replay")
     ap.add_argument("--dry-run-only", action="store_true",
                     help="validate only (memory of a large file), load nothing")
     ap.add_argument("--check", action="store_true",
@@ -212,11 +218,13 @@ def _run(args) -> None:
               dry["peak_rss_mb"]]]
     if not args.dry_run_only:
         C.wait_quiet(60)
-        load = child(["import-cases", str(path), "--batch", str(args.batch)], args.db)
+        load = child(["import-cases", str(path), "--batch", str(args.batch),
+                      *(["--through-services"] if args.through_services else [])], args.db)
         from qinqing.cases.models import Case, CaseEvent
 
         cases, events = Case.objects.count(), CaseEvent.objects.count()
         C.emit({"kind": "import", **load, "cases": cases, "events": events,
+                "path": "services" if args.through_services else "bulk replay",
                 "cases_per_s": round(cases / load["seconds"], 1),
                 "events_per_s": round(events / load["seconds"], 1)})
         table.append(["import (validate + load)", load["seconds"],
@@ -232,6 +240,19 @@ def _run(args) -> None:
                 C.emit({"kind": "check", "which": name, **result})
                 table.append([f"{name} (status {result['status']})", result["seconds"], "",
                               result["peak_rss_mb"]])
+            # `rollup --check` compares the facts with the case tables; the rollups are
+            # compared with the rolled facts here (insights.facts.rollup_differences).
+            from qinqing.insights import facts
+            from qinqing.insights.models import Fact
+
+            t0 = time.perf_counter()
+            wrong = facts.rollup_differences()
+            pending = Fact.objects.filter(rolled=False).values("case_id").distinct().count()
+            seconds = round(time.perf_counter() - t0, 2)
+            C.emit({"kind": "check", "which": "rollups", "differences": len(wrong),
+                    "cases_with_pending_facts": pending, "seconds": seconds})
+            table.append([f"rollups = rolled facts ({len(wrong)} differences; "
+                          f"{pending} cases pending)", seconds, "", ""])
     C.print_table(f"import-cases, {args.rows} rows ({args.format})",
                   ["step", "seconds", "rows or cases/s", "peak RSS MB"], table)
     C.emit({"kind": "meta_after", "loadavg": [round(x, 2) for x in os.getloadavg()]})

@@ -353,13 +353,16 @@ def _histories():
             for c in Case.objects.order_by("number")]
 
 
+@pytest.mark.parametrize("how", [[], ["--through-services"]], ids=["replayed", "services"])
 def test_an_imported_month_has_the_figures_of_the_same_cases_handled_live(city, drive,
-                                                                         tmp_path):
+                                                                         tmp_path, how):
+    """Both ways of loading: replayed in bulk (the default: the cases with a return or a
+    request go through the services) and every case through the services."""
     now = at(2026, 3, 1, 9)
     path = write_jsonl(tmp_path / "january.jsonl",
                        [_record(i, *life) for i, life in enumerate(JANUARY, start=1)])
     with transaction.atomic():
-        out, err, error = run(path)
+        out, err, error = run(path, *how)
         assert error is None, err
         imported, imported_cases = _figures(now), _histories()
         transaction.set_rollback(True)

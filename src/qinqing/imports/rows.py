@@ -77,10 +77,12 @@ class CasePlan:
 class Masters:
     """Categories, units, catalogue proposals and policies, read once per run."""
 
-    def __init__(self):
+    def __init__(self, proposals: dict | None = None):
         self.categories = {c.code: c for c in Category.objects.filter(is_active=True)}
         self.units = {u.code: u for u in Unit.objects.filter(is_active=True)}
-        self._proposals: dict = {}
+        # (category code, region code) -> the proposed lead unit's code; may be shared by
+        # the validation and the load of one import
+        self._proposals: dict = {} if proposals is None else proposals
         self._choices: dict = {}
 
     def proposal(self, category: str, region: str) -> str | None:

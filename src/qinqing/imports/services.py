@@ -5,12 +5,15 @@
 1. validation: every record becomes a CasePlan (qinqing.imports.rows) or a reported
    problem with its row number; an external id given twice, or already imported with
    other case data, is a problem too. Only the set of external ids is kept.
-2. loading, only if no row has a problem: each new case is registered with
-   cases.services.create_case at its received time and moved with cases.services.perform
-   at each step's time, as the hotline and the units would have done, so its timeline,
-   hash chain, deadlines (by the working calendar of those dates), facts and rollups are
-   written by the platform's own path. A case is never half-written: it and its moves are
-   in one transaction with the other cases of its batch.
+2. loading, only if no row has a problem: each new case is registered at its received
+   time and moved at each step's time, as the hotline and the units would have done, so
+   its timeline, hash chain, deadlines (by the working calendar of those dates), facts
+   and rollups are what the platform's own path writes. Most cases are replayed in bulk
+   (qinqing.imports.replay: the same rows built in memory, written a table at a time);
+   a case with a move the replay does not make, or every case with `through_services`,
+   is registered with cases.services.create_case and moved with cases.services.perform.
+   A case is never half-written: it and its moves are in one transaction with the other
+   cases of its batch.
 
 Re-importing a file changes nothing: a case carries its external id in its idempotency
 key (create_case's `idempotency_key`, stored in Case.intake_key), and a case found by it
@@ -34,6 +37,7 @@ from qinqing.cases import services as case_services
 from qinqing.cases.errors import Forbidden, InvalidInput, NotAllowedInState, NotFound
 from qinqing.cases.models import Case
 from qinqing.imports.reading import records
+from qinqing.imports.replay import ROLL_EVERY, Refused, Replayer, replayable
 from qinqing.imports.rows import CasePlan, Masters, RowError, plan
 from qinqing.org.models import Role, Unit, User
 from qinqing.org.services import ensure_staff
@@ -71,17 +75,23 @@ class Summary:
 
 def import_cases(path: str | Path, *, dry_run: bool = False, batch: int = 1000,
                  now: datetime | None = None, report: Report = lambda row, reason: None,
-                 progress: Callable[[int], None] | None = None) -> Summary:
+                 progress: Callable[[int], None] | None = None,
+                 through_services: bool = False, proposals: dict | None = None) -> Summary:
     """Validate the file; unless dry_run or a row is bad, load it. See the module."""
     now = now or timezone.now()
-    summary = validate(path, now=now, report=report)
+    proposals: dict = {}
+    summary = validate(path, now=now, report=report, proposals=proposals)
     if summary.bad_rows or dry_run:
         return summary
-    return load(path, now=now, batch=batch, progress=progress)
+    # The catalogue's proposals read while validating serve the load too (reading one
+    # costs a few queries; a history names a few hundred category-region pairs).
+    return load(path, now=now, batch=batch, progress=progress,
+                through_services=through_services, proposals=proposals)
 
 
-def validate(path: str | Path, *, now: datetime, report: Report) -> Summary:
-    masters = Masters()
+def validate(path: str | Path, *, now: datetime, report: Report,
+             proposals: dict | None = None) -> Summary:
+    masters = Masters(proposals)
     importer = User.objects.filter(username=ACCOUNTS[Role.DISPATCHER][0]).first()
     summary = Summary()
     seen: set[str] = set()
@@ -127,46 +137,90 @@ def validate(path: str | Path, *, now: datetime, report: Report) -> Summary:
 
 
 def load(path: str | Path, *, now: datetime, batch: int = 1000,
-         progress: Callable[[int], None] | None = None) -> Summary:
-    """Load a validated file; `batch` cases per transaction (0: the whole file in one)."""
-    masters = Masters()
+         progress: Callable[[int], None] | None = None,
+         through_services: bool = False, proposals: dict | None = None) -> Summary:
+    """Load a validated file; `batch` cases per transaction (0: the whole file in one).
+    Cases are replayed in bulk (qinqing.imports.replay) unless `through_services` or a
+    case has a move the replay does not make: those go through the services, in file
+    order with the others."""
+    masters = Masters(proposals)
     actors = import_accounts()
+    replayer = None if through_services else Replayer(actors, masters, KEY_PREFIX)
     summary = Summary(loaded=True)
     size = batch or CHECK_CHUNK
     pending: list[CasePlan] = []
-    with transaction.atomic() if batch == 0 else nullcontext():
-        for row, record in records(path):
-            summary.rows += 1
-            try:
-                pending.append(plan(row, record, masters, now))
-            except RowError as exc:
-                raise LoadError(row, "; ".join(exc.reasons), summary.new) from None
-            if len(pending) >= size:
-                _load_batch(pending, actors, summary, atomic=batch != 0)
-                pending = []
-                if progress:
-                    progress(summary.new + summary.unchanged)
-        _load_batch(pending, actors, summary, atomic=batch != 0)
+    committed: list[int] = []  # replayed cases that moved, committed, facts still pending
+
+    def settle() -> None:
+        # Their facts rolled up (replay.replayed), in a transaction of its own (or in
+        # the file's one with batch 0). Also after a refusal: what is committed is whole.
+        if replayer is not None and committed:
+            with transaction.atomic():
+                replayer.settle(committed)
+            committed.clear()
+
+    try:
+        with transaction.atomic() if batch == 0 else nullcontext():
+            for row, record in records(path):
+                summary.rows += 1
+                try:
+                    pending.append(plan(row, record, masters, now))
+                except RowError as exc:
+                    raise LoadError(row, "; ".join(exc.reasons), summary.new) from None
+                if len(pending) >= size:
+                    _load_batch(pending, actors, summary, replayer, committed,
+                                atomic=batch != 0)
+                    pending = []
+                    if batch != 0 and len(committed) >= ROLL_EVERY:
+                        settle()
+                    if progress:
+                        progress(summary.new + summary.unchanged)
+            _load_batch(pending, actors, summary, replayer, committed, atomic=batch != 0)
+            if batch == 0:
+                settle()
+    finally:
+        if batch != 0:
+            settle()
     return summary
 
 
-def _load_batch(plans: list[CasePlan], actors: dict[str, User], summary: Summary, *,
-                atomic: bool) -> None:
+def _load_batch(plans: list[CasePlan], actors: dict[str, User], summary: Summary,
+                replayer: Replayer | None, committed: list[int], *, atomic: bool) -> None:
     importer = actors[Role.DISPATCHER]
-    loaded_before = summary.new
+    loaded_before, moves_before = summary.new, summary.moves
     try:
         with transaction.atomic() if atomic else nullcontext():
             known = _imported(importer, plans)
+            group: list[CasePlan] = []  # consecutive cases to replay in bulk
+            moved: list[int] = []
             for case_plan in plans:
                 if case_plan.external_id in known:
                     summary.unchanged += 1
                     continue
-                _load_case(case_plan, actors)
                 summary.new += 1
                 summary.moves += len(case_plan.steps)
+                if replayer is not None and replayable(case_plan):
+                    group.append(case_plan)
+                    continue
+                # Written before this one: the numbers follow the file's order.
+                moved += _replay(replayer, group)
+                group = []
+                _load_case(case_plan, actors)
+            moved += _replay(replayer, group)
+        committed.extend(moved)  # (with batch 0: in the file's one transaction)
     except _Refused as exc:
+        summary.moves = moves_before
         summary.new = loaded_before
         raise LoadError(exc.row, exc.reason, loaded_before if atomic else 0) from None
+
+
+def _replay(replayer: Replayer | None, group: list[CasePlan]) -> list[int]:
+    if not group:
+        return []
+    try:
+        return replayer.write(group)
+    except Refused as exc:
+        raise _Refused(exc.row, exc.reason) from None
 
 
 class _Refused(Exception):

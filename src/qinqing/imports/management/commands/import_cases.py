@@ -11,9 +11,9 @@ class Command(BaseCommand):
         "Import a city's case history from another system: an Excel .xlsx file (Chinese or "
         "English headers) or a JSON lines .jsonl file, columns as in docs/import-cases.md. "
         "Every row is checked first; any problem is listed with its row number and nothing "
-        "is loaded. Otherwise each case is registered and moved through the platform's "
-        "services at its original times. Cases imported before (same external id) are "
-        "left as they are."
+        "is loaded. Otherwise each case is registered and moved at its original times, as "
+        "the platform's services do (most cases replayed in bulk; see --through-services). "
+        "Cases imported before (same external id) are left as they are."
     )
 
     def add_arguments(self, parser):
@@ -22,8 +22,11 @@ class Command(BaseCommand):
                             help="check the file and report; load nothing")
         parser.add_argument("--batch", type=int, default=1000,
                             help="cases per transaction (default 1000; 0: one transaction)")
+        parser.add_argument("--through-services", action="store_true",
+                            help="register and move every case through the services one by "
+                                 "one (slow) instead of replaying them in bulk")
 
-    def handle(self, *args, file, dry_run, batch, **options):
+    def handle(self, *args, file, dry_run, batch, through_services=False, **options):
         if batch < 0:
             raise CommandError(_("--batch must be 0 or more"))
 
@@ -35,7 +38,8 @@ class Command(BaseCommand):
 
         try:
             summary = import_cases(file, dry_run=dry_run, batch=batch, report=report,
-                                   progress=progress if self.stderr.isatty() else None)
+                                   progress=progress if self.stderr.isatty() else None,
+                                   through_services=through_services)
         except (ImportFileError, InvalidInput) as exc:  # unreadable file; no organisation
             raise CommandError(str(exc)) from None
         except LoadError as exc:
