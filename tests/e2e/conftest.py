@@ -4,7 +4,7 @@ One server (``qinqing serve``, i.e. gunicorn) and one browser for the whole fold
 browser context per role. The server gets its own data folder in a temporary directory
 (SQLite there, or a fresh PostgreSQL database beside the one DATABASE_URL names, dropped
 afterwards), is migrated, gets the demo city with 300 cases, and listens on a free
-loopback port. The build starts in the background as soon as collection is done (`_Build`),
+loopback port. The build starts in the background as soon as collection is done (`_server_build`),
 so it runs beside the other folders' tests rather than before the first browser test.
 
 Without /usr/bin/chromium (or the playwright packages) the tests are skipped, except when
@@ -81,8 +81,8 @@ class Server:
 
 def _server_build(data: Path) -> BackgroundBuild:
     """The server's database and static files: migrate, collectstatic, the demo with
-    DEMO_CASES cases (some 40 s alone on a 2-core machine, 80 s under load: the longest
-    setup of the suite). Started when collection is done (tests/builds.py), it runs beside
+    DEMO_CASES cases (the longest setup of the suite: 79 s of a whole run here, on a
+    loaded 2-core machine). Started when collection is done (tests/builds.py), it runs beside
     the other folders' tests instead of in front of the first browser test; what it builds
     is what this fixture built before, the demo at the moment it is built."""
     cli = ["-m", "qinqing.cli"]
