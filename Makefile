@@ -21,7 +21,7 @@ install: $(VENV)/.installed-run
 
 install-test: $(VENV)/.installed-test
 
-## Set up, migrate, load the demo city (and 300 demo cases the first time), serve on :8000
+## Set up, migrate, load the demo city (and 500 demo cases the first time), serve on :8000
 ## with one background worker beside the server (Ctrl+C stops both)
 run: install fonts
 	$(BIN)/qinqing migrate --noinput -v 0

@@ -4,7 +4,8 @@ One server (``qinqing serve``, i.e. gunicorn) and one browser for the whole fold
 browser context per role. The server gets its own data folder in a temporary directory
 (SQLite there, or a fresh PostgreSQL database beside the one DATABASE_URL names, dropped
 afterwards), is migrated, gets the demo city with 300 cases, and listens on a free
-loopback port.
+loopback port. The build starts in the background as soon as collection is done (`_server_build`),
+so it runs beside the other folders' tests rather than before the first browser test.
 
 Without /usr/bin/chromium (or the playwright packages) the tests are skipped, except when
 the environment variable CI is set: there a missing browser is a failure.
@@ -16,7 +17,6 @@ browser must be gone before the other folders' database tests run.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import subprocess
@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builds import BackgroundBuild, temporary_folder, will_use
 from tests.e2e.workbench import LAUNCH_ARGS, Workbench
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,38 +65,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def _own_database(env: dict[str, str]):
-    """SQLite: nothing to do (the file lives in the data folder). PostgreSQL: a new database
-    beside DATABASE_URL's, named after it and this process, dropped at the end."""
-    url = env.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        env.pop("DATABASE_URL", None)
-        yield
-        return
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    parsed = dj_database_url.parse(url)
-    name = f"{parsed['NAME']}_e2e_{os.getpid()}"[:63]
-    admin = dict(host=parsed["HOST"] or None, port=parsed["PORT"] or None,
-                 user=parsed["USER"] or None, password=parsed["PASSWORD"] or None,
-                 dbname="postgres", autocommit=True)
-    with psycopg.connect(**admin) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    from urllib.parse import urlsplit, urlunsplit
-
-    env["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path="/" + name))
-    try:
-        yield
-    finally:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(name)))
-
-
 @dataclass
 class Server:
     url: str
@@ -110,35 +79,53 @@ class Server:
             return ""
 
 
-def _qinqing(env, *args, log: Path):
-    with log.open("a") as out:
-        out.write(f"$ qinqing {' '.join(args)}\n")
-        out.flush()
-        done = subprocess.run([sys.executable, "-m", "qinqing.cli", *args], env=env,
-                              stdout=out, stderr=subprocess.STDOUT, timeout=600)
-    if done.returncode:
-        pytest.fail(f"qinqing {' '.join(args)} failed ({done.returncode}):\n"
-                    + "\n".join(log.read_text().splitlines()[-30:]), pytrace=False)
+def _server_build(data: Path) -> BackgroundBuild:
+    """The server's database and static files: migrate, collectstatic, the demo with
+    DEMO_CASES cases (the longest setup of the suite: 79 s of a whole run here, on a
+    loaded 2-core machine). Started when collection is done (tests/builds.py), it runs beside
+    the other folders' tests instead of in front of the first browser test; what it builds
+    is what this fixture built before, the demo at the moment it is built."""
+    cli = ["-m", "qinqing.cli"]
+    return BackgroundBuild(
+        "e2e", data,
+        [[*cli, "migrate", "--noinput", "-v", "0"],
+         [*cli, "collectstatic", "--noinput", "-v", "0"],
+         [*cli, "demo", "--cases", str(DEMO_CASES)]],
+        env={"QINQING_WORKERS": "2", "QINQING_ALLOWED_HOSTS": "127.0.0.1,localhost",
+             "QINQING_DEBUG": "0"})
+
+
+_build: BackgroundBuild | None = None
+
+
+def pytest_collection_finish(session):
+    global _build
+    if _build is None and _missing_browser() is None and will_use(session, "server"):
+        _build = _server_build(temporary_folder(session, "e2e-server")).start()
+
+
+def pytest_sessionfinish(session):
+    if _build is not None:
+        _build.close()
 
 
 @pytest.fixture(scope="package")
 def server(browser_ready, tmp_path_factory):
     """`qinqing serve` over a fresh demo database on a free loopback port."""
-    data = tmp_path_factory.mktemp("e2e-server")
-    log = data / "server.log"
-    port = _free_port()
-    env = {**os.environ, "QINQING_DATA_DIR": str(data), "QINQING_BIND": f"127.0.0.1:{port}",
-           "QINQING_WORKERS": "2", "QINQING_ALLOWED_HOSTS": "127.0.0.1,localhost",
-           "QINQING_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "qinqing.settings"}
-    with _own_database(env):
-        _qinqing(env, "migrate", "--noinput", "-v", "0", log=log)
-        _qinqing(env, "collectstatic", "--noinput", "-v", "0", log=log)
-        _qinqing(env, "demo", "--cases", str(DEMO_CASES), log=log)
+    global _build
+    # Started when collection finished (unless the browser was missing then).
+    build = _build or _server_build(tmp_path_factory.mktemp("e2e-server")).start()
+    _build = build
+    try:
+        build.wait()
+        port = _free_port()
+        env = {**build.env, "QINQING_BIND": f"127.0.0.1:{port}"}
+        log = build.log
         with log.open("a") as out:
             proc = subprocess.Popen([sys.executable, "-m", "qinqing.cli", "serve"], env=env,
                                     stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
-        srv = Server(f"http://127.0.0.1:{port}", data, log, env)
+        srv = Server(f"http://127.0.0.1:{port}", build.data, log, env)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -163,6 +150,8 @@ def server(browser_ready, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+    finally:
+        build.close()
 
 
 # ------------------------------------------------------------------------------ browser
