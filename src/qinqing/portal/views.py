@@ -1,8 +1,9 @@
-"""/submit/: a person files a matter. /track/: number + query code → the case's public page, for this browser session.
+"""The public side's pages: filing (/submit/, /cannot-do/<hall>/, /mailbox/), the
+mailbox's public list and its review, the halls' posters, and following a case (/track/).
 
-The code never travels in an address (addresses end up in logs, histories and Referer
-headers): the form is POSTed, and a right pair is remembered in the session for
-SESSION_MINUTES, then the browser is sent to /track/<number>/.
+Following: the query code never travels in an address (addresses end up in logs,
+histories and Referer headers): the form is POSTed, and a right pair is remembered in the
+session for SESSION_MINUTES, then the browser is sent to /track/<number>/.
 """
 
 from __future__ import annotations
