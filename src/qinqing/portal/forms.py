@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as NumberError
@@ -92,9 +93,13 @@ class SubmitForm(TextForm):
             self.fields["subject_unit"] = forms.ChoiceField(
                 label=_("Where did it happen?"), choices=places, initial=places[0][0])
             self.fields.pop("region")
-            self.unit_names = []
-        else:
-            self.unit_names = [name for _code, name in unit_options()]
+        self.at_hall = bool(places)
+
+    @cached_property
+    def unit_names(self) -> list[str]:
+        """The units a person may name, for the page's list (read only when a page is
+        shown: a saved form does not need them)."""
+        return [] if self.at_hall else [name for _code, name in unit_options()]
 
     def clean_enterprise_code(self):
         raw = self.cleaned_data["enterprise_code"]
