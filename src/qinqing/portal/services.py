@@ -1,4 +1,6 @@
-"""Writes of the public side: SMS codes that prove a phone, and filing a matter.
+"""Writes of the public side: SMS codes that prove a phone, filing a matter (with the
+hall window's copy to supervisors and the mailbox's record), the person's judgement of an
+answer, and publishing mailbox letters.
 
 Abuse limits: codes per phone and per address, submissions per address and per phone,
 each in a fixed window (qinqing.security.FailureWindow counts any event, not only
