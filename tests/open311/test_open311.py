@@ -153,8 +153,9 @@ def test_requests_publish_no_personal_data_and_no_protected_reporter(file, clien
     assert report.number not in numbers and reclassified.number not in numbers
     text = answer.content.decode()
     for secret in ("13812345678", "11010519491231002X", "张三丰", "三丰", "zhang@example.com",
-                   MATTER["description"]):
-        assert secret not in text
+                   MATTER["description"], "窗口推诿", "营业执照变更慢"):
+        assert secret not in text  # the title and the content's start neither
+    assert {r["description"] for r in listed} == {"办理时限超期"}  # the category's name
     assert client.get(f"/open311/v2/requests/{report.number}.json").status_code == 404
     assert client.get(f"/open311/v2/requests/{reclassified.number}.json").status_code == 404
 

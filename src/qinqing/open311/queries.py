@@ -2,9 +2,10 @@
 
 Requests are public in GeoReport v2, and cases here hold people's matters, so a request
 shows what a passer-by could learn from the case's public steps and no more: its number,
-open or closed, the category, the unit handling it, the region, the times, the current
-stage's deadline, and the title with phone and ID numbers blanked. Never the content, the
-answer or anything about the reporter. Reports of misconduct are not published at all,
+open or closed, the category (also as its description), the unit handling it, the
+region, the times and the current stage's deadline. Never the title, the content, the
+answer or anything about the reporter: a title left out is the start of the content, and
+a person's words may name them in ways no pattern finds. Reports of misconduct are not published at all,
 and neither is any case that holds a protected reporter (one merged in from a report, or
 a report re-classified as another kind): protection follows the person, not the kind the
 case has now.
@@ -24,7 +25,6 @@ from qinqing.cases.models.clocks import StageClock
 from qinqing.cases.models.reporters import Reporter
 from qinqing.org.models import User
 from qinqing.org.queries import region_choices
-from qinqing.text import PERSONAL_NUMBER
 
 # The kinds a third-party app may file (a report of misconduct goes through a channel
 # built for its protections, not through an app that knows the reporter).
@@ -149,7 +149,3 @@ def key_owner(api_key: str, now: datetime | None = None) -> tuple[User | None, b
     if row is None or not row.user.is_active:
         return None, False
     return row.user, (now or timezone.now()) >= row.expires_at
-
-
-def public_title(case: Case) -> str:
-    return PERSONAL_NUMBER.sub("***", case.title)

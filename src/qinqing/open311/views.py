@@ -211,7 +211,7 @@ def _request(case: Case, extensions: bool) -> dict:
     document = {
         "service_request_id": case.number, "status": "closed" if closed else "open",
         "status_notes": _("; ").join(notes), "service_name": case.category.name,
-        "service_code": case.category.code, "description": queries.public_title(case),
+        "service_code": case.category.code, "description": case.category.name,
         "agency_responsible": unit, "service_notice": "",
         "requested_datetime": _w3c(case.received_at),
         "updated_datetime": _w3c(case.updated_at),
