@@ -88,3 +88,26 @@ def test_posters_are_for_administrators_and_supervisors(demo_org, username, stat
     assert login(username).get("/posters/").status_code == status
     assert login(username).get(f"/cannot-do/{HALL}/poster.pdf").status_code == status
     assert Client().get("/posters/").status_code == 302  # to the sign-in page
+
+
+def test_a_report_at_the_window_is_not_copied_to_the_hall_it_accuses(client, demo_org):
+    """A supervisor seated in the accused hall gets no copy, not even the notice that a
+    report exists; the city's supervisors still do."""
+    from qinqing.cases.models import Kind
+    from qinqing.org.models import Role, Unit
+    from qinqing.org.services import ensure_staff
+
+    ensure_staff(username="hall-supervisor", full_name="窗口督查", role=Role.SUPERVISOR,
+                 unit=Unit.objects.get(code=HALL), password="x-hall-supervisor")
+    answer = client.post(f"/cannot-do/{HALL}/", matter(
+        kind=Kind.REPORT, subject_unit=HALL, content="大厅工作人员暗示要好处费才给办理。"))
+    assert answer.status_code == 200, answer.content.decode()
+    case = Case.objects.get()
+    assert case.kind == Kind.REPORT
+    assert [n.recipient.username for n in Notification.objects.filter(case=case)] == [
+        "supervisor"]
+    # A complaint at the same hall reaches both.
+    client.post(f"/cannot-do/{HALL}/", matter(subject_unit=HALL))
+    complaint = Case.objects.exclude(pk=case.pk).get()
+    assert {n.recipient.username for n in Notification.objects.filter(case=complaint)} == {
+        "supervisor", "hall-supervisor"}

@@ -161,7 +161,7 @@ def supervisors_of(unit):
     parts = unit.path.strip("/").split("/")
     paths = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
     return list(User.objects.filter(is_active=True, role=Role.SUPERVISOR,
-                                    unit__path__in=paths).order_by("pk"))
+                                    unit__path__in=paths).select_related("unit").order_by("pk"))
 
 
 

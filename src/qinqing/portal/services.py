@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qinqing.cases import confidential
+from qinqing.cases import access, confidential
 from qinqing.cases import services as case_services
 from qinqing.cases.models import Case, Channel
 from qinqing.cases.models.clocks import StageClock
@@ -173,7 +173,12 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
 def _copy_to_supervisors(case: Case, hall, now: datetime) -> None:
     title = _("Couldn't-get-it-done window, %(hall)s: %(number)s") % {
         "hall": hall.name, "number": case.number}
+    # A report of misconduct never reaches the unit it accuses, nor anyone inside it: not
+    # even as a notice that it exists (cases.access).
+    accused = access.accused_units(case) if access.is_protected(case) else []
     for supervisor in queries.supervisors_of(hall):
+        if accused and access.inside_accused(supervisor.unit, accused):
+            continue
         notify_user(supervisor, title, body=case.title, case=case,
                     event_key=f"cannot-do:{case.number}", now=now)
 
