@@ -127,3 +127,22 @@ def test_the_public_list_costs_the_same_statements_for_any_number_of_letters(
     with django_assert_num_queries(1):
         page = client.get("/mailbox/letters/").content.decode()
     assert page.count('data-testid="letter"') == 3
+
+
+def test_the_review_page_costs_the_same_statements_for_any_number_of_letters(demo_org):
+    counts = []
+    office = staff("dispatcher")
+    for i in range(3):
+        send(Client(REMOTE_ADDR=f"10.0.1.{i + 1}"), phone=f"1391234000{i}",
+             token=uuid.uuid4().hex)
+        answered(Case.objects.latest("pk").number)
+        if i in (0, 2):
+            office.get("/mailbox/review/")  # the session's first save
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                page = office.get("/mailbox/review/").content.decode()
+            assert page.count('data-testid="review-') == i + 1
+            counts.append(len(captured))
+    assert counts[0] == counts[1], counts

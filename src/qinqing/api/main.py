@@ -23,6 +23,7 @@ from qinqing.api.inputs import JsonOnlyParser, UnsupportedMediaType
 from qinqing.api.openapi import with_shared_errors
 from qinqing.cases.api import public_router, router as cases_router
 from qinqing.cases.errors import CaseError
+from qinqing.cases.queries import token_user
 from qinqing.cases.models import ApiToken
 from qinqing.insights.api import router as insights_router
 from qinqing.org.models import Unit, User
@@ -51,7 +52,7 @@ class TokenExpired(Exception):
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         key_hash = ApiToken.hash_key(token)
-        user = _tokens.get(key_hash, lambda: _active_user(key_hash))  # a copy, unit included
+        user = _tokens.get(key_hash, lambda: token_user(token))  # a copy, unit included
         if user is None:
             return None
         # Checked on every request against the cached expiry: exact, and no query.
@@ -59,16 +60,6 @@ class TokenAuth(HttpBearer):
             raise TokenExpired
         request.user = user
         return user
-
-
-def _active_user(key_hash: str):
-    row = (ApiToken.objects.select_related("user__unit")
-           .filter(key_hash=key_hash, is_active=True).first())
-    if row is None or not row.user.is_active:
-        return None
-    user = row.user
-    user.api_token_expires_at = row.expires_at  # kept with the cached user
-    return user
 
 
 class StaffSession(SessionAuth):

@@ -76,6 +76,12 @@ def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
+def code_groups(code: str) -> list[str]:
+    """A query code as shown, in fours: "ABCD EFGH JKM" is easier to say and to write
+    down than eleven characters at once."""
+    return [code[i:i + 4] for i in range(0, len(code), 4)]
+
+
 def normalise_query_code(raw: str) -> str:
     """A query code as typed back: the code is shown in groups ("ZRBG VV2R"), read out over
     the phone and copied from SMS, so spaces, dashes and other separators, letter case

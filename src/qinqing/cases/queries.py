@@ -11,7 +11,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from qinqing.cases import access, confidential
-from qinqing.cases.models import AssignmentRule, Case, CaseEvent, Category, Kind, StageClock
+from qinqing.cases.models import (
+    ApiToken, AssignmentRule, Case, CaseEvent, Category, Kind, StageClock,
+)
 from qinqing.org.models import Role, Unit, User
 
 PAGE_SIZE = 50
@@ -257,6 +259,26 @@ def case_detail(user: User, number: str) -> Case | None:
                               Prefetch("events", queryset=CaseEvent.objects.select_related(
                                   "actor", "actor_unit").order_by("seq")))
             .first())
+
+
+def token_user(key: str) -> User | None:
+    """The active account an active API key belongs to, its unit loaded and the key's
+    expiry kept on it (`api_token_expires_at`); None for an unknown or revoked key."""
+    row = (ApiToken.objects.select_related("user__unit")
+           .filter(key_hash=ApiToken.hash_key(key), is_active=True).first())
+    if row is None or not row.user.is_active:
+        return None
+    user = row.user
+    user.api_token_expires_at = row.expires_at
+    return user
+
+
+def leaf_categories() -> list[Category]:
+    """The categories a matter is filed under from outside: the active leaves of the
+    tree, with their parents, in the catalogue's order."""
+    has_children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
+    return list(Category.objects.filter(is_active=True).exclude(Exists(has_children))
+                .select_related("parent").order_by("parent__sort_order", "sort_order", "code"))
 
 
 def public_status(number: str, query_code: str) -> Case | None:

@@ -22,7 +22,6 @@ is skipped. A load interrupted between batches is resumed by running it again.
 
 from __future__ import annotations
 
-import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,8 +38,8 @@ from qinqing.cases.models import Case
 from qinqing.imports.reading import records
 from qinqing.imports.replay import ROLL_EVERY, Refused, Replayer, replayable
 from qinqing.imports.rows import CasePlan, Masters, RowError, plan
-from qinqing.org.models import Role, Unit, User
-from qinqing.org.services import ensure_staff
+from qinqing.org.models import Role, User
+from qinqing.org.services import ensure_system_account
 
 # The system accounts that make the imported moves, one per kind of desk (a move is
 # allowed to one role). At the top unit, so that every case and unit is in their charge.
@@ -260,21 +259,10 @@ def _fingerprint(case_plan: CasePlan) -> str:
 
 def import_accounts() -> dict[str, User]:
     """The import's system accounts, created at the top unit the first time."""
-    top = Unit.objects.filter(parent=None).order_by("pk").first()
-    if top is None:
-        raise InvalidInput(_("No organisation has been set up yet."))
     accounts = {}
     for role, (username, full_name) in ACCOUNTS.items():
-        user = User.objects.select_related("unit").filter(username=username).first()
-        if user is None or user.role != role or user.unit_id != top.pk or not user.is_active:
-            user, created = ensure_staff(username=username, full_name=full_name, unit=top,
-                                         role=role, password=secrets.token_urlsafe(32))
-            if created:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-            if not user.is_active:
-                user.is_active = True
-                user.save(update_fields=["is_active"])
-            user = User.objects.select_related("unit").get(pk=user.pk)
+        user = ensure_system_account(username, full_name, role)
+        if user is None:
+            raise InvalidInput(_("No organisation has been set up yet."))
         accounts[role] = user
     return accounts

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from qinqing.cases.confidential import code_groups
 from qinqing.cases.errors import CaseError, InvalidInput
 from qinqing.cases.models import State
 from qinqing.cases.services import INTAKE_ROLES
@@ -92,7 +93,7 @@ def new_case(request):
         # Offered as "merge into" buttons: the new case is the one that would be merged.
         similar = _similar(request.user, data, form.categories, exclude=result.case.pk)
     return render(request, "intake/saved.html", {
-        "result": result, "code_groups": _groups(result.query_code), "similar": similar,
+        "result": result, "code_groups": code_groups(result.query_code), "similar": similar,
     }, status=201 if result.created else 200)
 
 
@@ -105,12 +106,6 @@ def _reused_key(request, data, options, key):
     form.is_valid()
     form.add_error(None, _("This form was already saved. Save again to register another case."))
     return _render_form(request, form, status=409, earlier_case=earlier)
-
-
-def _groups(code: str) -> list[str]:
-    # Read out in fours: "ABCD EFGH JKM" is easier to say and to write down than eleven
-    # at once.
-    return [code[i:i + 4] for i in range(0, len(code), 4)]
 
 
 # ------------------------------------------------------------------------- panels

@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from qinqing.cases.models import ApiToken, Case, Category, Kind, State
+from qinqing.cases import access
+from qinqing.cases.models import Case, Category, Kind, State
+from qinqing.cases.queries import leaf_categories, token_user
 from qinqing.cases.models.clocks import StageClock
-from qinqing.cases.models.reporters import Reporter
 from qinqing.org.models import User
 from qinqing.org.queries import region_choices
 
@@ -37,9 +38,7 @@ DEFAULT_PAGE_SIZE = 50
 
 def services() -> list[Category]:
     """The categories a matter can be filed under: the active leaves of the tree."""
-    has_children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
-    return list(Category.objects.filter(is_active=True).exclude(Exists(has_children))
-                .select_related("parent").order_by("parent__sort_order", "sort_order", "code"))
+    return leaf_categories()
 
 
 def service(code: str) -> Category | None:
@@ -76,10 +75,9 @@ def attributes() -> list[Attribute]:
 
 def published() -> QuerySet:
     """The cases Open311 shows (see the module docstring), with what a request reads."""
-    protected = Reporter.objects.filter(case=OuterRef("pk"), protected=True)
     open_clock = (StageClock.objects.filter(case=OuterRef("pk"), done_at__isnull=True)
                   .order_by("due_at"))
-    return (Case.objects.exclude(kind=Kind.REPORT).exclude(Exists(protected))
+    return (Case.objects.exclude(access.protected_cases_q())
             .select_related("category", "lead_unit", "region")
             .annotate(open_stage_due=Subquery(open_clock.values("due_at")[:1]),
                       open_stage=Subquery(open_clock.values("stage")[:1])))
@@ -144,8 +142,7 @@ def key_owner(api_key: str, now: datetime | None = None) -> tuple[User | None, b
     """The account an API key belongs to, and whether the key has expired."""
     if not api_key or len(api_key) > 200:
         return None, False
-    row = (ApiToken.objects.select_related("user__unit")
-           .filter(key_hash=ApiToken.hash_key(api_key), is_active=True).first())
-    if row is None or not row.user.is_active:
+    user = token_user(api_key)
+    if user is None:
         return None, False
-    return row.user, (now or timezone.now()) >= row.expires_at
+    return user, (now or timezone.now()) >= user.api_token_expires_at

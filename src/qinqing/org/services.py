@@ -51,3 +51,25 @@ def ensure_staff(
     user.is_superuser = superuser
     user.save()
     return user, created
+
+
+def ensure_system_account(username: str, full_name: str, role: Role) -> User | None:
+    """An account the platform acts under (history imports, online judgements): at the
+    top unit, active, with no usable password (nobody signs in as it); the timeline names
+    it. Made the first time, put right if its role or unit changed. None before any
+    organisation exists."""
+    import secrets
+
+    top = Unit.objects.filter(parent=None).order_by("pk").first()
+    if top is None:
+        return None
+    user = User.objects.select_related("unit").filter(username=username).first()
+    if user is None or user.role != role or user.unit_id != top.pk or not user.is_active:
+        user, created = ensure_staff(username=username, full_name=full_name, unit=top,
+                                     role=role, password=secrets.token_urlsafe(32))
+        if created:
+            user.set_unusable_password()
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+        user = User.objects.select_related("unit").get(pk=user.pk)
+    return user

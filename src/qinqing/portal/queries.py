@@ -18,10 +18,10 @@ from qinqing.cases import timeline
 from qinqing.cases.events import stage_label
 from qinqing.cases.models import Case, State
 from qinqing.cases.models.clocks import Stage, StageClock
+from qinqing.cases.queries import leaf_categories, public_status
 from qinqing.worktime.calendar import compute_deadline
 from qinqing.worktime.limits import Limit, LimitUnit
 from qinqing.worktime.queries import current_calendar
-from qinqing.cases.queries import public_status
 from qinqing.security import FailureWindow
 from qinqing.text import PERSONAL_NUMBER
 
@@ -110,15 +110,8 @@ def public_case(number: str) -> PublicCase | None:
 
 def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """The categories a person picks from, grouped under their parents (active leaves)."""
-    from django.db.models import Exists, OuterRef
-
-    from qinqing.cases.models import Category
-
-    has_children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
-    leaves = (Category.objects.filter(is_active=True).exclude(Exists(has_children))
-              .select_related("parent").order_by("parent__sort_order", "sort_order", "code"))
     groups: dict[str, list[tuple[str, str]]] = {}
-    for category in leaves:
+    for category in leaf_categories():
         groups.setdefault(category.parent.name if category.parent_id else "",
                           []).append((category.code, category.name))
     return list(groups.items())
@@ -173,7 +166,8 @@ def letters_to_review():
 
     return list(MailboxLetter.objects.filter(publication=Publication.PENDING,
                                              case__state=State.CLOSED)
-                .select_related("case", "case__lead_unit").order_by("case__closed_at"))
+                .select_related("case", "case__lead_unit").prefetch_related("case__reporters")
+                .order_by("case__closed_at"))
 
 
 def draft(letter) -> dict:

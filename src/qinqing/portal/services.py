@@ -24,8 +24,8 @@ from qinqing.cases import services as case_services
 from qinqing.cases.models import Case, Channel
 from qinqing.cases.models.clocks import StageClock
 from qinqing.notifications.services import notify_user, queue_sms
-from qinqing.org.models import Role, Unit, User
-from qinqing.org.services import ensure_staff
+from qinqing.org.models import Role, User
+from qinqing.org.services import ensure_system_account
 from qinqing.portal import queries
 from qinqing.portal.models import (
     MailboxLetter, PhoneChallenge, Publication, Submission,
@@ -191,19 +191,7 @@ RATER = ("online-rating", "网上评价（本人）")
 
 
 def rater_account() -> User:
-    top = Unit.objects.filter(parent=None).order_by("pk").first()
-    user = User.objects.select_related("unit").filter(username=RATER[0]).first()
-    if user is None or user.role != Role.CALLBACK_AGENT or user.unit_id != top.pk \
-            or not user.is_active:
-        user, created = ensure_staff(username=RATER[0], full_name=RATER[1], unit=top,
-                                     role=Role.CALLBACK_AGENT,
-                                     password=secrets.token_urlsafe(32))
-        if created:
-            user.set_unusable_password()
-        user.is_active = True
-        user.save(update_fields=["password", "is_active"])
-        user = User.objects.select_related("unit").get(pk=user.pk)
-    return user
+    return ensure_system_account(RATER[0], RATER[1], Role.CALLBACK_AGENT)
 
 
 def rate(number: str, *, satisfaction: str, resolved: bool | None, reason: str,

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qinqing.cases.confidential import mask_phone
+from qinqing.cases.confidential import code_groups, mask_phone
 from qinqing.cases.errors import InvalidInput
 from qinqing.cases.models import Channel
 from qinqing.org.models import Role, Unit
@@ -239,7 +239,7 @@ def _submit(request, entrance: Entrance):
             form.add_error(FIELD.get(key) if FIELD.get(key) in form.fields else None, message)
         return _submit_page(request, entrance, form, status=400)
     return render(request, "portal/submitted.html", {
-        "filed": filed, "code_groups": _groups(filed.query_code),
+        "filed": filed, "code_groups": code_groups(filed.query_code),
         "sms": not data["anonymous"]})
 
 
@@ -258,10 +258,6 @@ def _submit_page(request, entrance: Entrance, form, *, status=200, **extra):
     return render(request, "portal/submit.html", {
         "form": form, "hall": entrance.hall, "letter": entrance.letter, "action": entrance.url,
         **extra}, status=status)
-
-
-def _groups(code: str) -> list[str]:
-    return [code[i:i + 4] for i in range(0, len(code), 4)]
 
 
 # ------------------------------------------------------------------------ QR posters
