@@ -132,3 +132,24 @@ def test_online_judgements_and_channels_count_in_the_figures(client, users):
     by_channel = figures(Scope(start=scope.start, end=scope.end, channel="web"),
                          ["received"], now=at(2026, 12, 8, 9, 0), source="facts")
     assert by_channel["received"].value == 0  # the case came in by the hotline
+
+
+# Answered on Wednesday 30 September 2026, the eve of the National Day holidays (1–7
+# October); Saturday 10 October is a make-up working day. Five working days: 8, 9, 10,
+# 12 and 13 October.
+EVE = at(2026, 9, 30, 10, 0)
+
+
+@pytest.mark.parametrize("moment, open_", [
+    (at(2026, 10, 7, 22, 0), True),    # a holiday night: the window has not begun to run
+    (at(2026, 10, 13, 12, 0), True),   # the fifth working day, the make-up Saturday counted
+    (at(2026, 10, 14, 9, 0), False),   # the day after
+])
+def test_the_window_skips_holidays_and_counts_make_up_days(client, users, moment, open_):
+    number, code = answered(users, EVE)
+    with time_machine.travel(moment, tick=False):
+        follow(client, number, code)
+        page = client.get(f"/track/{number}/").content.decode()
+    assert ('data-testid="rate"' in page) is open_
+    if open_:
+        assert "2026-10-13 " in page
