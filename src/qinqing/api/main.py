@@ -24,11 +24,11 @@ from qinqing.api.openapi import with_shared_errors
 from qinqing.cases.api import public_router, router as cases_router
 from qinqing.cases.errors import CaseError
 from qinqing.cases.queries import token_user
+from qinqing.cases.schemas import field_message
 from qinqing.cases.models import ApiToken
 from qinqing.insights.api import router as insights_router
 from qinqing.org.models import Unit, User
 from qinqing.refdata import ProcessCache
-from qinqing.text import control_message
 from qinqing.web.busy import RETRY_AFTER, is_lock_timeout
 
 
@@ -117,35 +117,13 @@ def case_error(request, exc: CaseError):
     return response
 
 
-def _field_message(err: dict, name: str = "") -> str:
-    """pydantic's message for one field error, in the caller's language where we know it."""
-    kind, ctx = err.get("type", ""), err.get("ctx") or {}
-    if kind == "control_characters":  # qinqing/text.py RefuseControlChars
-        return control_message(name or str(ctx.get("field", "")))
-    if kind == "missing":
-        return _("This field is required.")
-    if kind == "extra_forbidden":
-        return _("Unknown field.")
-    if kind == "string_too_long":
-        return _("At most %(n)s characters.") % {"n": ctx.get("max_length")}
-    if kind == "string_too_short":
-        return _("At least %(n)s characters.") % {"n": ctx.get("min_length")}
-    if kind == "enum":
-        return _("Choose one of: %(values)s.") % {"values": ctx.get("expected", "")}
-    if kind in ("int_parsing", "int_type", "bool_parsing", "bool_type", "string_type",
-                "datetime_parsing", "datetime_from_date_parsing", "list_type", "dict_type",
-                "model_attributes_type", "json_invalid"):
-        return _("This value has the wrong type or format.")
-    return err.get("msg", "")
-
-
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
     fields = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         name = ".".join(loc) or "body"
-        fields[name] = _field_message(err, name)
+        fields[name] = field_message(err, name)
     return _error(request, 422, "invalid", _("Some fields need correcting."), fields)
 
 

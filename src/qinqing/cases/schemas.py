@@ -377,11 +377,14 @@ def field_message(err: dict, label: str) -> str:
         return _("Unknown field.")
     if kind == "string_too_long":
         return limits.too_long(ctx.get("max_length"))
+    if kind == "string_too_short":
+        return _("At least %(n)s characters.") % {"n": ctx.get("min_length")}
     if kind == "too_long":
         return _("Give at most %(n)s.") % {"n": ctx.get("max_length")}
     if kind == "enum":
         return _("Choose one of: %(values)s.") % {"values": ctx.get("expected", "")}
     if kind in ("int_parsing", "int_type", "bool_parsing", "bool_type", "string_type",
+                "datetime_parsing", "datetime_from_date_parsing", "json_invalid",
                 "list_type", "dict_type", "model_attributes_type", "model_type"):
         return _("This value has the wrong type or format.")
     return err.get("msg", "")
