@@ -44,7 +44,7 @@ class SupervisionCode(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Issued by"),
                                   null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
-    revoked_at = models.DateTimeField(_("Withdrawn at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("Withdrawn on"), null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Withdrawn by"),
                                    null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -89,6 +89,16 @@ class SupervisionCode(models.Model):
     @property
     def object_name(self) -> str:
         return str(self.object)
+
+    @property
+    def belongs_to(self) -> str:
+        """Where the object is: a unit's parent (a window's hall), a staff member's unit,
+        an enterprise's region."""
+        if self.unit_id:
+            return self.unit.parent.name if self.unit.parent_id else ""
+        if self.staff_id:
+            return self.staff.unit.name if self.staff.unit_id else ""
+        return self.enterprise.region.name
 
     @property
     def is_live(self) -> bool:

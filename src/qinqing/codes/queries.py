@@ -76,16 +76,12 @@ def scan(text: str) -> SupervisionCode | None:
 def shown(code: SupervisionCode) -> Shown:
     submit = reverse("portal:submit")
     if code.unit_id:
-        unit = code.unit
-        parent = unit.parent.name if unit.parent_id else ""
-        return Shown(unit.name, parent, f"{submit}?{urlencode({'unit': unit.code})}")
-    if code.staff_id:
-        staff = code.staff
-        return Shown(str(staff), staff.unit.name,
-                     f"{submit}?{urlencode({'unit': staff.unit.code})}")
-    enterprise = code.enterprise
-    return Shown(enterprise.name, enterprise.region.name,
-                 f"{submit}?{urlencode({'enterprise': enterprise.credit_code})}")
+        query = {"unit": code.unit.code}
+    elif code.staff_id:
+        query = {"unit": code.staff.unit.code}
+    else:
+        query = {"enterprise": code.enterprise.credit_code}
+    return Shown(code.object_name, code.belongs_to, f"{submit}?{urlencode(query)}")
 
 
 # --------------------------------------------------------------------- what gets printed

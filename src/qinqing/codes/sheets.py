@@ -23,7 +23,8 @@ def _printed(card, base_url: str) -> dict | None:
     kind = card.code.kind
     if kind == "unit" and obj.kind == UnitKind.WINDOW:
         kind = "window"
-    return {"name": str(obj), "belongs_to": str(belongs) if belongs else "", "url": url,
+    return {"name": str(obj), "short": getattr(obj, "short_name", "") or str(obj),
+            "belongs_to": str(belongs) if belongs else "", "url": url,
             "qr": qr_data_uri(url), "kind": kind}
 
 
