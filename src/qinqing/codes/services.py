@@ -81,9 +81,9 @@ def issue_missing(objects, *, by: User | None) -> int:
     if not rows:
         return 0
     with transaction.atomic():
-        before = SupervisionCode.objects.count()
         SupervisionCode.objects.bulk_create(rows, ignore_conflicts=True)
-        return SupervisionCode.objects.count() - before
+        # The rows skipped are not in the table; the tokens are this call's own.
+        return SupervisionCode.objects.filter(token__in=[r.token for r in rows]).count()
 
 
 def _reason(text: str) -> str:
