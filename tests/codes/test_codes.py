@@ -137,6 +137,13 @@ def test_a_withdrawn_code_says_so(client, window, admin_user):
     assert "此监督码已停用" in text and "综合受理窗口" not in text
 
 
+def test_the_code_of_a_closed_window_reads_as_withdrawn(client, window, admin_user):
+    code = services.issue(window, by=admin_user)
+    Unit.objects.filter(pk=window.pk).update(is_active=False)
+    page = client.get(f"/c/{code.token}")
+    assert page.status_code == 410 and "此监督码已停用" in page.content.decode()
+
+
 def test_a_replaced_code_names_the_new_codes_object(client, window, admin_user):
     old = services.issue(window, by=admin_user)
     new = services.replace(old.pk, by=admin_user, reason="铭牌破损")

@@ -101,5 +101,10 @@ class SupervisionCode(models.Model):
         return self.enterprise.region.name
 
     @property
+    def object_active(self) -> bool:
+        """False once the window closed, the staff member left, the enterprise was struck off."""
+        return bool(self.object.is_active)
+
+    @property
     def is_live(self) -> bool:
         return self.revoked_at is None

@@ -43,7 +43,8 @@ def scan(request, token: str):
     if code is None:
         window.fail(address)
         return render(request, "codes/scan_unknown.html", status=404)
-    if code.revoked_at is not None:
+    if code.revoked_at is not None or not code.object_active:
+        # A code of a window since closed reads as withdrawn: nobody there to answer for it.
         replacement = queries.shown(code.replaced_by) if code.replaced_by_id else None
         return render(request, "codes/scan_revoked.html",
                       {"code": code, "replacement": replacement}, status=410)
