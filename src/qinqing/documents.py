@@ -56,6 +56,15 @@ def check_pdf_support() -> None:
             "(Debian: apt-get install fonts-noto-cjk)."))
 
 
+def qr_data_uri(url: str) -> str:
+    """The address as a QR code, an SVG data URI (sharp at any print size). Error
+    correction M: a printed code survives some dirt and a crease. Keep `url` ASCII: some
+    readers garble other text."""
+    import segno
+
+    return segno.make(url, error="m", micro=False).svg_data_uri(scale=10, border=4)
+
+
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render a template that extends documents/base.html into PDF bytes."""
     check_pdf_support()

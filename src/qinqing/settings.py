@@ -45,6 +45,8 @@ Environment variables:
   QINQING_RESOLUTION_BASE  resolution rate over rated callbacks (default) or all
   QINQING_HOT_TOPICS_TTL   seconds a process keeps the dashboard's hot topics; default 300
   QINQING_BULLETIN_ISSUER  issuing body in a bulletin's red header; default: <city>优化营商环境监督专线
+  QINQING_PUBLIC_URL       the site's public address (https://host), printed in the QR codes
+                           `qinqing codes sheet` makes; the pages use the request's own
 """
 
 from __future__ import annotations
@@ -79,11 +81,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "qinqing.org",
+    "qinqing.enterprises",  # the registry of enterprises (supervision codes, ledgers)
     "qinqing.worktime",
     "qinqing.cases",
     "qinqing.intake",
     "qinqing.open311",  # a channel: GeoReport v2 for third-party apps
     "qinqing.portal",  # the public side: tracking
+    "qinqing.codes",  # supervision codes (监督码): /c/<token>
     "qinqing.supervision",
     "qinqing.notifications",
     "qinqing.background",
@@ -197,6 +201,10 @@ except ValueError as exc:
 # red header of every bulletin (e.g. 示范市优化营商环境监督专线). Empty: the top region's
 # name followed by 优化营商环境监督专线.
 QINQING_BULLETIN_ISSUER = os.environ.get("QINQING_BULLETIN_ISSUER", "").strip()
+
+# The public address printed in supervision codes made from the command line (qinqing.codes;
+# `qinqing codes sheet --base-url` overrides it). Empty: the command asks for --base-url.
+QINQING_PUBLIC_URL = os.environ.get("QINQING_PUBLIC_URL", "").strip()
 
 # SMS (qinqing.notifications.sms). Every message is recorded and sent by
 # notifications.services.deliver_due; a failed send is retried after 1, 2, 4, … minutes

@@ -19,6 +19,8 @@ from qinqing.cases.events import stage_label
 from qinqing.cases.models import Case, State
 from qinqing.cases.models.clocks import Stage, StageClock
 from qinqing.cases.queries import leaf_categories, public_status
+from qinqing.enterprises.models import Enterprise, normalise_credit_code
+from qinqing.org.models import Unit
 from qinqing.worktime.calendar import compute_deadline
 from qinqing.worktime.limits import Limit, LimitUnit
 from qinqing.worktime.queries import current_calendar
@@ -203,3 +205,23 @@ def published_letters(page: int = 1):
                         "case__owner_unit__name")
                 [first:first + PUBLISHED_PAGE + 1])
     return rows[:PUBLISHED_PAGE], len(rows) > PUBLISHED_PAGE
+
+
+def prefill(params) -> dict:
+    """The form's first values from the address: ?unit=CODE (the window, hall or unit a
+    supervision code stands for) and ?enterprise=CREDIT_CODE. Anything unknown is ignored:
+    the address is typed by whoever links here."""
+    initial = {}
+    code = (params.get("unit") or "")[:32].strip()
+    if code:
+        unit = Unit.objects.active().filter(code=code).only("code", "name").first()
+        if unit is not None:
+            twins = Unit.objects.active().filter(name=unit.name).count()
+            # resolve_unit takes a name when it is unique, "code name" otherwise.
+            initial["subject_unit"] = unit.name if twins == 1 else f"{unit.code} {unit.name}"
+    credit = normalise_credit_code((params.get("enterprise") or "")[:40])
+    if credit:
+        enterprise = Enterprise.objects.filter(credit_code=credit, is_active=True).first()
+        if enterprise is not None:
+            initial.update(enterprise_name=enterprise.name, enterprise_code=enterprise.credit_code)
+    return initial

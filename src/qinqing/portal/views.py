@@ -211,7 +211,10 @@ def cannot_do(request, hall_code: str):
 
 def _submit(request, entrance: Entrance):
     if request.method == "GET":
-        return _submit_page(request, entrance, entrance.form(initial={"token": uuid.uuid4().hex}))
+        # From a supervision code (/c/<token>): the window or enterprise it stands for.
+        given = {} if entrance.hall else queries.prefill(request.GET)
+        return _submit_page(request, entrance,
+                            entrance.form(initial={**given, "token": uuid.uuid4().hex}))
     if request.POST.get("action") == "send_code":
         return _send_code(request, entrance)
     form = entrance.form(request.POST)

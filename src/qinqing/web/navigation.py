@@ -46,6 +46,8 @@ NAV = [
                                                           Role.UNIT_LEADER})),
     NavItem("portal:posters", _("Window posters"), frozenset({Role.SUPERVISOR,
                                                              Role.ADMINISTRATOR})),
+    NavItem("codes:manage", _("Supervision codes"), frozenset({Role.SUPERVISOR,
+                                                               Role.ADMINISTRATOR})),
     NavItem("portal:review-letters", _("Mailbox letters"), frozenset({Role.DISPATCHER,
                                                                      Role.ADMINISTRATOR})),
     NavItem("cases:search", _("Find cases"), ALL),
