@@ -100,9 +100,16 @@ def test_a_bad_file_refuses_the_form_and_keeps_what_was_typed(wb, tmp_path):
     page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)
     page.goto("/submit/")
     fill_matter(page, "窗口让我提交的材料清单和网上公布的不一致。")
+    # Four files are more than the form takes: not taken, said at once, nothing sent.
+    page.wait_for_load_state("load")
+    files = page.get_by_label("附件")
+    files.set_input_files([photo(tmp_path)] * 4)
+    expect(page.get_by_test_id("files-too-much")).to_be_visible()
+    assert files.evaluate("input => input.files.length") == 0
     fake = tmp_path / "材料清单.jpg"
     fake.write_bytes(b"MZ\x90\x00" + b"\x00" * 200)  # a program, named as a photo
-    page.get_by_label("附件").set_input_files(str(fake))
+    files.set_input_files(str(fake))
+    expect(page.get_by_test_id("files-too-much")).to_be_hidden()
     page.get_by_label("匿名提交（不留姓名和电话，只能凭查询码查询进度）").check()
     with page.expect_navigation():
         page.get_by_test_id("submit").tap()

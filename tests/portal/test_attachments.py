@@ -55,6 +55,9 @@ def test_the_form_takes_files_on_a_phone(client, demo_org):
     assert 'enctype="multipart/form-data"' in page
     tag = re.search(r'<input type="file"[^>]*>', page)[0]
     assert 'name="attachments"' in tag and "multiple" in tag and 'accept=".pdf,' in tag
+    # For the script that checks the count and sizes before sending (portal/files.js).
+    assert f'data-max-files="3" data-max-bytes="{5 << 20}" data-max-total="{10 << 20}"' in tag
+    assert "portal/files.js" in page
     assert "最多 3 个照片或文档" in page and "不会公开" in page
 
 

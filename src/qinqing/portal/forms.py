@@ -138,6 +138,11 @@ class SubmitForm(TextForm):
         self.at_hall = bool(places)
         most = settings.QINQING_PORTAL_MAX_FILES
         if most:
+            # For the page's script (portal/files.js), which checks before sending.
+            self.fields["attachments"].widget.attrs.update({
+                "data-max-files": most,
+                "data-max-bytes": settings.QINQING_PORTAL_MAX_FILE_BYTES,
+                "data-max-total": settings.QINQING_PORTAL_MAX_TOTAL_BYTES})
             self.fields["attachments"].help_text = _(
                 "Optional: up to %(n)s photos or documents (JPEG, PNG, PDF, Word, Excel), "
                 "each at most %(each)s, %(total)s together. Staff handling the matter "
