@@ -44,7 +44,8 @@ def check_upload(upload, *, max_bytes: int | None = None) -> Upload:
     if upload.size > limit:
         raise InvalidInput(_("Some fields need correcting."), fields={"file": too_large(limit)})
     if upload.size == 0:
-        raise InvalidInput(_("Some fields need correcting."), fields={"file": _("The file is empty.")})
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={"file": _("The file is empty.")})
     upload.seek(0)
     body = upload.read()
     if len(body) > limit:  # the declared size is the client's word
