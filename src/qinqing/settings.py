@@ -329,6 +329,16 @@ try:
         "QINQING_PORTAL_SUBMISSIONS_PER_ADDRESS", 10, 1, 10_000)
     QINQING_PORTAL_SUBMISSIONS_PER_PHONE = env_int(
         "QINQING_PORTAL_SUBMISSIONS_PER_PHONE", 5, 1, 1000)
+    # Files a person may send with a matter (qinqing.portal.forms): how many, how large
+    # each, and all together. The total stays within QINQING_MAX_ATTACHMENT_BYTES: a larger
+    # request body is refused before it is read (web.limits, and nginx's client_max_body_size),
+    # and the typed form would be lost with it. 0 files: the form asks for none.
+    QINQING_PORTAL_MAX_FILES = env_int("QINQING_PORTAL_MAX_FILES", 3, 0, 10)
+    QINQING_PORTAL_MAX_FILE_BYTES = env_int("QINQING_PORTAL_MAX_FILE_BYTES", 5 * 1024 * 1024,
+                                            1024, QINQING_MAX_ATTACHMENT_BYTES)
+    QINQING_PORTAL_MAX_TOTAL_BYTES = env_int("QINQING_PORTAL_MAX_TOTAL_BYTES",
+                                             QINQING_MAX_ATTACHMENT_BYTES, 1024,
+                                             QINQING_MAX_ATTACHMENT_BYTES)
     # How long, in working days after the answer leaves the unit, the person may judge it
     # on the tracking page (dissatisfied reopens the case); then the callback agents call.
     QINQING_ONLINE_RATING_DAYS = env_int("QINQING_ONLINE_RATING_DAYS", 5, 1, 60)

@@ -37,14 +37,43 @@ def registered(page) -> tuple[str, str]:
     return number, code
 
 
-def test_a_resident_files_anonymously_on_a_phone(wb):
+def photo(tmp_path) -> str:
+    """A small real PNG, as a phone's camera roll would give one."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 200), "#f4f1ea")
+    ImageDraw.Draw(image).rectangle((40, 40, 280, 160), outline="#0b4f9c", width=6)
+    path = tmp_path / "现场照片.png"
+    image.save(path)
+    return str(path)
+
+
+def test_a_resident_files_anonymously_on_a_phone(wb, tmp_path):
     page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)
     page.goto("/submit/")
     expect(page.locator("h1")).to_have_text("提交诉求")
     no_horizontal_scroll(page)
     check_page(page)
     fill_matter(page, "小区门口的便民服务窗口经常无人值守，办事要跑好几趟。")
+
+    # The unit by its pinyin initials: 审批局 is spj (示范市行政审批服务管理局).
+    page.wait_for_load_state("load")  # the picker's script is deferred
+    unit = page.get_by_role("combobox", name="涉及的单位或窗口")
+    unit.fill("spj")
+    expect(unit).to_have_attribute("aria-expanded", "true")
+    options = page.locator("#unit-list [role=option]")
+    expect(options.first).to_contain_text("示范市行政审批服务管理局")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    no_horizontal_scroll(page)
+    check_page(page)
+    screenshot(page, "portal-unit-picker-phone")
+    options.first.dispatch_event("mousedown")  # a tap on the option
+    expect(unit).to_have_value("示范市行政审批服务管理局")
+    expect(unit).to_have_attribute("aria-expanded", "false")
+
+    page.get_by_label("附件").set_input_files(photo(tmp_path))
     page.get_by_label("匿名提交（不留姓名和电话，只能凭查询码查询进度）").check()
+    no_horizontal_scroll(page)
     screenshot(page, "portal-submit-phone")
     with page.expect_navigation():
         page.get_by_test_id("submit").tap()
@@ -53,6 +82,43 @@ def test_a_resident_files_anonymously_on_a_phone(wb):
     no_horizontal_scroll(page)
     check_page(page)
     screenshot(page, "portal-submitted-phone")
+
+    # Staff who see the case read the unit and download the photo; the public cannot.
+    staff = wb.page("dispatcher")
+    staff.goto(f"/cases/{number}/")
+    expect(staff.get_by_text("示范市行政审批服务管理局").first).to_be_visible()
+    link = staff.get_by_test_id("attachment-link")
+    expect(link).to_have_text("现场照片.png")
+    download = staff.request.get(link.get_attribute("href"))
+    assert download.ok and download.headers["content-type"] == "image/png"
+    assert download.body().startswith(b"\x89PNG")
+    public = page.request.get(link.get_attribute("href"), max_redirects=0)
+    assert public.status == 302 and "/login/" in public.headers["location"]
+
+
+def test_a_bad_file_refuses_the_form_and_keeps_what_was_typed(wb, tmp_path):
+    page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto("/submit/")
+    fill_matter(page, "窗口让我提交的材料清单和网上公布的不一致。")
+    # Four files are more than the form takes: not taken, said at once, nothing sent.
+    page.wait_for_load_state("load")
+    files = page.get_by_label("附件")
+    files.set_input_files([photo(tmp_path)] * 4)
+    expect(page.get_by_test_id("files-too-much")).to_be_visible()
+    assert files.evaluate("input => input.files.length") == 0
+    fake = tmp_path / "材料清单.jpg"
+    fake.write_bytes(b"MZ\x90\x00" + b"\x00" * 200)  # a program, named as a photo
+    files.set_input_files(str(fake))
+    expect(page.get_by_test_id("files-too-much")).to_be_hidden()
+    page.get_by_label("匿名提交（不留姓名和电话，只能凭查询码查询进度）").check()
+    with page.expect_navigation():
+        page.get_by_test_id("submit").tap()
+    expect(page.locator(".field.files.invalid")).to_contain_text("“材料清单.jpg”：仅接受")
+    expect(page.get_by_test_id("files-dropped")).to_contain_text("重新选择")
+    assert page.get_by_label("发生了什么？您有什么诉求？").input_value().startswith("窗口让我")
+    no_horizontal_scroll(page)
+    check_page(page)
+    screenshot(page, "portal-bad-file-phone")
 
 
 def test_an_enterprise_files_with_an_sms_code_and_follows_it(wb, server):

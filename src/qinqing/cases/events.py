@@ -48,6 +48,13 @@ def move_detail(event, unit) -> dict:
     }
 
 
+def attach_detail(event, unit) -> dict:
+    """A file put on the case: its name, and whether the person who filed the matter sent
+    it (from the public portal: no account uploaded it)."""
+    data = event.data or {}
+    return {"file": data.get("name"), "from_reporter": data.get("by") == "reporter"}
+
+
 # The words of each move on the history (the table's rows, in its order).
 MOVE_LABELS = {
     "edit": _("Corrected"), "answer": _("Answered directly"), "not_accept": _("Not accepted"),
@@ -78,7 +85,8 @@ KINDS = [
     # Notes that change nothing a figure counts.
     EventKind("merged_in", _("A repeated request was merged in"), public=False,
               changes_figures=False, detail=move_detail),
-    EventKind("attach", _("File attached"), public=False, changes_figures=False),
+    EventKind("attach", _("File attached"), public=False, changes_figures=False,
+              detail=attach_detail),
     EventKind("unmask", _("Reporter details revealed"), public=False, changes_figures=False),
     # A new deadline moves the case's next due moment; a new kind or accused unit moves
     # its dimensions.

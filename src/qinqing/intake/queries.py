@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone, translation
-from pypinyin import Style, lazy_pinyin
 
 from qinqing.cases import confidential
 from qinqing.cases.models import Case, Category, Kind, Reporter
@@ -23,6 +21,11 @@ from qinqing.cases.models.case import OPEN_STATES
 from qinqing.cases import access
 from qinqing.cases.queries import cases_of_caller, visible_cases
 from qinqing.org.models import User
+# The pickers' rule is shared with the public portal (qinqing.pickers); its names stay
+# importable from here for the intake's form and views.
+from qinqing.pickers import (  # noqa: F401
+    Option, normalise_query, pinyin_keys, resolve_option, search_keys, search_options,
+)
 
 EARLIER_LIMIT = 10
 SIMILAR_DAYS = 30
@@ -41,50 +44,6 @@ SIMILAR_TEXT_SCORE = 0.3
 
 # ---------------------------------------------------------------------- the pickers
 
-@dataclass(frozen=True)
-class Option:
-    """One choice of a search-as-you-type picker.
-
-    `display` is what the input shows once picked (and what the server resolves back to
-    `value`); `search` holds every way to find it, lower-case, one per line: the code,
-    the label, and the pinyin (full and initials) of the Chinese label.
-    """
-
-    value: str
-    display: str
-    hint: str
-    search: str
-
-    def as_json(self) -> dict:
-        return {"v": self.value, "d": self.display, "h": self.hint, "s": self.search}
-
-
-@lru_cache(maxsize=2048)
-def pinyin_keys(text: str) -> tuple[str, str]:
-    """(full pinyin, initials) of a Chinese text, letters and digits only: 审批服务 →
-    ('shenpifuwu', 'spfw'). Cached: names repeat on every page and cost ~0.5 ms each."""
-    full = "".join(lazy_pinyin(text)).lower()
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
-    keep = re.compile(r"[^a-z0-9]")
-    return keep.sub("", full), keep.sub("", initials)
-
-
-def _search_keys(*texts: str) -> str:
-    keys = []
-    for text in texts:
-        if not text:
-            continue
-        full, initials = pinyin_keys(text)
-        keys += [normalise_query(text), full, initials]
-    return "\n".join(dict.fromkeys(k for k in keys if k))
-
-
-def normalise_query(text: str) -> str:
-    """What a typed search is compared as: lower case, without spaces and separators, so
-    'SPFW 01', 'spfw-01' and '审批服务/办理' all find what they mean."""
-    return re.sub(r"[\s/／·、,，\-_()（）]+", "", (text or "").lower())
-
-
 def category_options() -> list[Option]:
     """Active categories, parents before their children, each findable by its code, its
     name, its parent's name and their pinyin or initials (`spfw` → 审批服务 and all below)."""
@@ -100,8 +59,8 @@ def category_options() -> list[Option]:
     options = []
     for (code, name, parent, *_rest), label in zip(rows, labels):
         display = f"{label}（{code}）" if label in repeated else label
-        search = "\n".join([normalise_query(code), _search_keys(parent or "", name),
-                            _search_keys(f"{parent}{name}") if parent else ""])
+        search = "\n".join([normalise_query(code), search_keys(parent or "", name),
+                            search_keys(f"{parent}{name}") if parent else ""])
         options.append(Option(code, display, code, search))
     return options
 
@@ -112,30 +71,8 @@ def kind_options() -> list[Option]:
     with translation.override("zh-hans"):
         chinese = {value: str(label) for value, label in Kind.choices}
     return [Option(value, str(label), value,
-                   "\n".join([value, _search_keys(str(label), chinese[value])]))
+                   "\n".join([value, search_keys(str(label), chinese[value])]))
             for value, label in Kind.choices]
-
-
-def search_options(options: list[Option], text: str) -> list[Option]:
-    """The options a typed text finds (the same rule as the page's script)."""
-    query = normalise_query(text)
-    if not query:
-        return list(options)
-    return [o for o in options if query in o.search]
-
-
-def resolve_option(options: list[Option], text: str) -> str | None:
-    """The value the typed text stands for: a value or display typed out in full, or else
-    the one option the text finds. None when it finds none or several."""
-    typed = (text or "").strip()
-    if not typed:
-        return None
-    lowered = typed.lower()
-    for option in options:
-        if lowered in (option.value.lower(), option.display.lower()):
-            return option.value
-    found = search_options(options, typed)
-    return found[0].value if len(found) == 1 else None
 
 
 # ------------------------------------------------------------------ earlier cases

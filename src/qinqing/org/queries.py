@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from qinqing.org.models import REGION_KINDS, Unit, UnitKind, UnitQuerySet, User
+from qinqing.pickers import Option, abbreviation_keys, search_keys
 
 
 def visible_units(user: User) -> UnitQuerySet:
@@ -51,6 +54,25 @@ def unit_options() -> list[tuple[str, str]]:
     """Every active unit a case may be about (departments, halls and windows): code, name."""
     return list(Unit.objects.active().exclude(kind=UnitKind.CITY_GOVERNMENT).order_by("path")
                 .values_list("code", "name"))
+
+
+def unit_picker_options() -> list[Option]:
+    """The units of `unit_options`, for a search-as-you-type picker (qinqing.pickers)
+    where people read names, never codes: each shown by its name (with its parent's name
+    when two units share one), the kind of unit as the hint, and found by its name, its
+    short name, their pinyin and initials, or an abbreviation (审批局, spj). One query."""
+    rows = list(Unit.objects.active().exclude(kind=UnitKind.CITY_GOVERNMENT).order_by("path")
+                .values_list("code", "name", "short_name", "kind", "parent__name"))
+    seen = Counter(name for _code, name, *_rest in rows)
+    repeated = {name for name, count in seen.items() if count > 1}
+    kinds = dict(UnitKind.choices)
+    options = []
+    for code, name, short_name, kind, parent in rows:
+        display = f"{name}（{parent}）" if name in repeated and parent else name
+        options.append(Option(code, display, str(kinds.get(kind, "")),
+                              search_keys(name, short_name),
+                              abbreviation_keys(name, short_name)))
+    return options
 
 
 def resolve_unit(text: str) -> str:

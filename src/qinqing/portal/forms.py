@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
@@ -10,10 +12,13 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from qinqing import limits
 from qinqing.cases.models import Kind
+from qinqing.cases.errors import InvalidInput
 from qinqing.cases.models.case import Satisfaction
-from qinqing.org.queries import region_choices, unit_options
+from qinqing.cases.services import check_upload
+from qinqing.org.queries import region_choices, unit_picker_options
+from qinqing.pickers import resolve_option
 from qinqing.portal.queries import category_groups
-from qinqing.text import PERSONAL_NUMBER, TextForm
+from qinqing.text import PERSONAL_NUMBER, TextForm, strip_control
 
 PORTAL_KINDS = (Kind.COMPLAINT, Kind.REPORT, Kind.CONSULTATION, Kind.HELP, Kind.SUGGESTION)
 # A letter to the mayor: no report of misconduct (that has its own protected channel).
@@ -34,6 +39,34 @@ class TrackForm(TextForm):
                                "spellcheck": "false"}))
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.Field):
+    """Any number of files in one input, as a list; what each may be is judged by the
+    form (`SubmitForm.clean_attachments`), not here."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, data):
+        if isinstance(data, (list, tuple)):
+            return [upload for upload in data if upload]
+        return [data] if data else []
+
+
+# What the file chooser offers (the content still decides, cases/uploads.py): on a phone
+# the image types open the camera and the gallery.
+ACCEPT = ".pdf,.jpg,.jpeg,.png,.txt,.docx,.xlsx,application/pdf,image/jpeg,image/png"
+
+
+def _size(size: int) -> str:
+    return filesizeformat(size).replace(".0\xa0", "\xa0")  # 5 MB, not 5.0 MB
+
+
 class SubmitForm(TextForm):
     """A matter as a person outside files it. The service (cases.services.create_case)
     checks the intake's rules again; this form adds what only the public side asks: the
@@ -49,11 +82,17 @@ class SubmitForm(TextForm):
                                       max_length=limits.content_chars,
                                       widget=forms.Textarea(attrs={"rows": 6}))
     region = forms.ChoiceField(label=_("Region"), required=False)
-    subject_unit = forms.CharField(label=_("Unit or window concerned"), required=False,
-                                   max_length=200, help_text=_("Optional; pick from the list "
-                                                               "or type its name."),
-                                   widget=forms.TextInput(attrs={"list": "unit-options",
-                                                                 "autocomplete": "off"}))
+    # A search-as-you-type picker (web/picker.js): by name, short name, pinyin or initials.
+    # Without the script, a text box with the browser's own list of names (the datalist).
+    subject_unit = forms.CharField(
+        label=_("Unit or window concerned"), required=False, max_length=200,
+        help_text=_("Optional. Type its name or pinyin initials (spj for 审批局) and pick it "
+                    "from the list."),
+        widget=forms.TextInput(attrs={
+            "role": "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
+            "aria-controls": "unit-list", "data-combobox": "unit-options-data",
+            "list": "unit-options", "autocomplete": "off", "spellcheck": "false",
+            "aria-describedby": "id_subject_unit_help"}))
     enterprise_name = limits.LimitedCharField(label=_("Enterprise concerned"), required=False,
                                               max_length=limits.ENTERPRISE)
     enterprise_code = forms.CharField(
@@ -72,6 +111,9 @@ class SubmitForm(TextForm):
                                    "inputmode": "numeric", "autocomplete": "one-time-code"}))
     personal_ok = forms.BooleanField(
         label=_("I have checked: the text may contain these numbers"), required=False)
+    attachments = FilesField(label=_("Attachments"),
+                             widget=MultipleFileInput(attrs={
+                                 "accept": ACCEPT, "aria-describedby": "id_attachments_help"}))
     token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, places: list[tuple[str, str]] | None = None,
@@ -94,12 +136,69 @@ class SubmitForm(TextForm):
                 label=_("Where did it happen?"), choices=places, initial=places[0][0])
             self.fields.pop("region")
         self.at_hall = bool(places)
+        most = settings.QINQING_PORTAL_MAX_FILES
+        if most:
+            # For the page's script (portal/files.js), which checks before sending.
+            self.fields["attachments"].widget.attrs.update({
+                "data-max-files": most,
+                "data-max-bytes": settings.QINQING_PORTAL_MAX_FILE_BYTES,
+                "data-max-total": settings.QINQING_PORTAL_MAX_TOTAL_BYTES})
+            self.fields["attachments"].help_text = _(
+                "Optional: up to %(n)s photos or documents (JPEG, PNG, PDF, Word, Excel), "
+                "each at most %(each)s, %(total)s together. Staff handling the matter "
+                "see them; they are never shown in public.") % {
+                "n": most, "each": _size(settings.QINQING_PORTAL_MAX_FILE_BYTES),
+                "total": _size(settings.QINQING_PORTAL_MAX_TOTAL_BYTES)}
+        else:
+            self.fields.pop("attachments")
 
     @cached_property
-    def unit_names(self) -> list[str]:
-        """The units a person may name, for the page's list (read only when a page is
-        shown: a saved form does not need them)."""
-        return [] if self.at_hall else [name for _code, name in unit_options()]
+    def unit_options(self) -> list:
+        """The units a person may name, for the page's picker and for resolving what was
+        typed (one query, only when a page is shown or the field is checked)."""
+        return [] if self.at_hall else unit_picker_options()
+
+    @property
+    def unit_options_json(self) -> list[dict]:
+        return [option.as_json() for option in self.unit_options]
+
+    def clean_subject_unit(self):
+        typed = self.cleaned_data["subject_unit"]
+        if self.at_hall or not typed.strip():
+            return typed.strip()
+        code = resolve_option(self.unit_options, typed)
+        if code is None:
+            raise forms.ValidationError(_(
+                "No unit has this name. Type its name or pinyin initials and pick it from "
+                "the list, or leave the field empty."))
+        return code
+
+    def clean_attachments(self):
+        """Every file checked before anything is stored: how many, each one's size and
+        type by its content, and their total. One bad file refuses the form."""
+        uploads = self.cleaned_data.get("attachments") or []
+        most = settings.QINQING_PORTAL_MAX_FILES
+        if len(uploads) > most:
+            raise forms.ValidationError(_("At most %(n)s files can be sent with a matter; "
+                                          "you chose %(m)s.") % {"n": most, "m": len(uploads)})
+        checked, problems = [], []
+        for upload in uploads:
+            try:
+                checked.append(check_upload(upload,
+                                            max_bytes=settings.QINQING_PORTAL_MAX_FILE_BYTES))
+            except InvalidInput as exc:
+                name = strip_control(upload.name or "")[-60:] or "?"
+                problems.append(_("“%(name)s”: %(problem)s") % {
+                    "name": name, "problem": exc.fields.get("file", exc.message)})
+        if problems:
+            raise forms.ValidationError(problems)
+        total = sum(len(upload.body) for upload in checked)
+        if total > settings.QINQING_PORTAL_MAX_TOTAL_BYTES:
+            raise forms.ValidationError(_(
+                "The files are %(size)s together; at most %(total)s can be sent.") % {
+                "size": _size(total),
+                "total": _size(settings.QINQING_PORTAL_MAX_TOTAL_BYTES)})
+        return checked
 
     def clean_enterprise_code(self):
         raw = self.cleaned_data["enterprise_code"]

@@ -1,5 +1,5 @@
-"""Writes of the public side: SMS codes that prove a phone, filing a matter (with the
-hall window's copy to supervisors and the mailbox's record), the person's judgement of an
+"""Writes of the public side: SMS codes that prove a phone, filing a matter (with its
+files, the hall window's copy to supervisors and the mailbox's record), the person's judgement of an
 answer, and publishing mailbox letters.
 
 Abuse limits: codes per phone and per address, submissions per address and per phone,
@@ -124,13 +124,17 @@ class Filed:
 
 def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
            phone_verified: bool = False, channel: str = Channel.WEB, copy_to=None,
-           consent: bool | None = None, now: datetime | None = None) -> Filed:
+           consent: bool | None = None, files: list | None = None,
+           now: datetime | None = None) -> Filed:
     """File the matter `data` (the intake's fields, without channel) from the portal, on
     `channel`. With `copy_to` (a service hall), its supervisors get a copy (a notice).
 
     `token` is the form's own key: the same form sent twice (a double click, a network
     retry) makes one case, and the second answer is the first case. The reporter who gave
     a phone gets the number and the query code by SMS.
+
+    `files` (cases.services.check_upload's, checked before) are stored with the case, in
+    its transaction, as sent by the reporter; a retry stores none again.
     """
     now = now or timezone.now()
     per_address = _window("portal-submit-address", "QINQING_PORTAL_SUBMISSIONS_PER_ADDRESS",
@@ -152,6 +156,8 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
         if intake.created:
             Submission.objects.create(case=intake.case, enterprise_code=enterprise_code,
                                       phone_verified=phone_verified, created_at=now)
+            if files:
+                case_services.attach_from_reporter(intake.case, files, now)
             if phone:
                 queue_sms(phone, _("Your matter is registered as %(number)s, query code "
                                    "%(code)s. Follow it at /track/ or by calling 12345.")

@@ -25,7 +25,6 @@ from qinqing.cases.confidential import code_groups, mask_phone
 from qinqing.cases.errors import InvalidInput
 from qinqing.cases.models import Channel
 from qinqing.org.models import Role, Unit
-from qinqing.org.queries import resolve_unit
 from qinqing.portal import queries, services
 from qinqing.portal.forms import PublishForm, RateForm, SubmitForm, TrackForm
 from qinqing.portal.posters import hall_poster
@@ -217,7 +216,7 @@ def _submit(request, entrance: Entrance):
                             entrance.form(initial={**given, "token": uuid.uuid4().hex}))
     if request.POST.get("action") == "send_code":
         return _send_code(request, entrance)
-    form = entrance.form(request.POST)
+    form = entrance.form(request.POST, request.FILES)
     if not form.is_valid():
         return _submit_page(request, entrance, form, status=400)
     data = form.cleaned_data
@@ -227,12 +226,12 @@ def _submit(request, entrance: Entrance):
         if not data["anonymous"] and not queries.already_filed(data["token"]):
             services.check_phone_code(data["phone"], data["sms_code"])
             verified = True
-        unit = data["subject_unit"] if entrance.hall else resolve_unit(data["subject_unit"])
-        filed = services.submit(form.intake_data(unit), token=data["token"],
+        filed = services.submit(form.intake_data(data["subject_unit"]), token=data["token"],
                                 address=client_address(request),
                                 enterprise_code=data["enterprise_code"],
                                 phone_verified=verified, channel=entrance.channel,
-                                copy_to=entrance.hall, consent=data.get("consent"))
+                                copy_to=entrance.hall, consent=data.get("consent"),
+                                files=data.get("attachments"))
     except services.Refused as exc:
         form.add_error(exc.field, exc.message)
         return _submit_page(request, entrance, form,
@@ -258,9 +257,12 @@ def _send_code(request, entrance: Entrance):
 
 
 def _submit_page(request, entrance: Entrance, form, *, status=200, **extra):
+    # A browser never fills a file input again: files sent with a form shown back (for
+    # correcting, or after sending the SMS code) must be chosen again, and the page says so.
+    dropped = request.method == "POST" and bool(request.FILES.getlist("attachments"))
     return render(request, "portal/submit.html", {
         "form": form, "hall": entrance.hall, "letter": entrance.letter, "action": entrance.url,
-        **extra}, status=status)
+        "files_dropped": dropped, **extra}, status=status)
 
 
 # ------------------------------------------------------------------------ QR posters

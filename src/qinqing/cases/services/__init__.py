@@ -11,14 +11,16 @@ The modules, by concern (callers use the names exported here: `services.perform(
 - intake: `create_case` and the cleaning of what intake sends;
 - moves: `perform`, one move of the transition table; handlers: what each move does;
 - case_numbers: the case numbers (the "case" series of qinqing.cases.numbering);
-- attachments: `add_attachment`, `file_document`;
+- attachments: `add_attachment`, `check_upload` and `attach_from_reporter` (the public
+  portal's files), `file_document`;
 - reporters: `unmask_reporters`, `reclassify_report`, `rotate_keys`;
 - holidays: `recompute_provisional_deadlines` when a year's holidays are entered;
 - tokens: `issue_token`, `revoke_tokens`.
 """
 
 from qinqing.cases.services.attachments import (
-    ATTACHMENT_ROLES, ATTACHMENT_TYPES, add_attachment, file_document,
+    ATTACHMENT_ROLES, ATTACHMENT_TYPES, Upload, add_attachment, attach_from_reporter,
+    check_upload, file_document,
 )
 from qinqing.cases.services.holidays import recompute_provisional_deadlines
 from qinqing.cases.services.intake import (
@@ -32,7 +34,8 @@ from qinqing.cases.services.tokens import issue_token, revoke_tokens
 
 __all__ = [
     "ATTACHMENT_ROLES", "ATTACHMENT_TYPES", "EDITABLE_FIELDS", "FINDING_ROLES", "INTAKE_ROLES",
-    "Intake", "add_attachment", "create_case", "file_document", "issue_token", "perform",
+    "Intake", "Upload", "add_attachment", "attach_from_reporter", "check_upload",
+    "create_case", "file_document", "issue_token", "perform",
     "recompute_provisional_deadlines", "reclassify_report", "revoke_tokens", "rotate_keys",
     "validate_payload",
     "unmask_reporters",

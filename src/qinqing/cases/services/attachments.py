@@ -1,8 +1,10 @@
-"""Files on a case: one a person uploads, one the platform generates."""
+"""Files on a case: one staff upload, the ones a person sends with a matter from the
+public portal, one the platform generates."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -24,43 +26,98 @@ ATTACHMENT_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.HANDLER, 
                               Role.CALLBACK_AGENT})
 
 
-def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
-    """Store an uploaded file on a case (evidence for a reply, a photo from the caller)."""
-    from django.core.files.base import ContentFile
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file that passed the checks, read into memory, not stored yet."""
 
-    from qinqing.cases.models import Attachment
-    from qinqing.cases.queries import visible_cases
+    name: str
+    content_type: str
+    body: bytes
+    sha256: str
 
-    if actor.role not in ATTACHMENT_ROLES:
-        raise Forbidden(_("Your role may not attach files."))
-    if upload.size > settings.QINQING_MAX_ATTACHMENT_BYTES:
-        raise InvalidInput(_("Some fields need correcting."), fields={"file": _(
-            "A file may be at most %(mb)s MB.") % {"mb": settings.QINQING_MAX_ATTACHMENT_BYTES >> 20}})
+
+def check_upload(upload, *, max_bytes: int | None = None) -> Upload:
+    """Check an uploaded file before anything is stored: its size (at most `max_bytes`,
+    by default QINQING_MAX_ATTACHMENT_BYTES), not empty, and its type by its content.
+    InvalidInput (field "file") names what is wrong."""
+    limit = settings.QINQING_MAX_ATTACHMENT_BYTES if max_bytes is None else max_bytes
+    if upload.size > limit:
+        raise InvalidInput(_("Some fields need correcting."), fields={"file": too_large(limit)})
     if upload.size == 0:
-        raise InvalidInput(_("Some fields need correcting."), fields={"file": _("The file is empty.")})
+        raise InvalidInput(_("Some fields need correcting."),
+                           fields={"file": _("The file is empty.")})
+    upload.seek(0)
     body = upload.read()
+    if len(body) > limit:  # the declared size is the client's word
+        raise InvalidInput(_("Some fields need correcting."), fields={"file": too_large(limit)})
     # The content decides, not the declared type (a renamed script is not a PDF).
     content_type = uploads.sniff(body, upload.content_type or "", upload.name or "")
     if content_type is None:
         raise InvalidInput(_("Some fields need correcting."), fields={"file": _(
             "Accepted: PDF, JPEG or PNG images, text, Word (.docx) and Excel (.xlsx) files; "
             "this file's content is none of them.")})
-    digest = hashlib.sha256(body).hexdigest()
     name = strip_control(upload.name or "").replace("/", "_").replace("\\", "_")[-200:] or "file"
+    return Upload(name, content_type, body, hashlib.sha256(body).hexdigest())
+
+
+def too_large(limit: int) -> str:
+    if limit >= 1 << 20:
+        return _("A file may be at most %(mb)s MB.") % {"mb": limit >> 20}
+    return _("A file may be at most %(kb)s KB.") % {"kb": max(1, limit >> 10)}
+
+
+def _store(case: Case, upload: Upload, uploaded_by: User | None, now: datetime) -> "Attachment":
+    from django.core.files.base import ContentFile
+
+    from qinqing.cases.models import Attachment
+
+    attachment = Attachment(case=case, name=upload.name, content_type=upload.content_type,
+                            size=len(upload.body), sha256=upload.sha256,
+                            uploaded_by=uploaded_by, uploaded_at=now)
+    # The stored name is ours (never the sender's): the type's own extension.
+    attachment.file.save(f"file{ATTACHMENT_TYPES[upload.content_type]}",
+                         ContentFile(upload.body), save=False)
+    attachment.save()
+    return attachment
+
+
+def _event_data(attachment, **more) -> dict:
+    return {"attachment": attachment.pk, "name": attachment.name,
+            "sha256": attachment.sha256, "size": attachment.size, **more}
+
+
+def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
+    """Store an uploaded file on a case (evidence for a reply, a photo from the caller)."""
+    from qinqing.cases.queries import visible_cases
+
+    if actor.role not in ATTACHMENT_ROLES:
+        raise Forbidden(_("Your role may not attach files."))
+    checked = check_upload(upload)
     now = timezone.now()
     with transaction.atomic():
         case = visible_cases(actor).select_for_update().filter(number=case_number).first()
         if case is None:
             raise NotFound(_("No case %(number)s.") % {"number": case_number})
-        attachment = Attachment(case=case, name=name, content_type=content_type, size=len(body),
-                                sha256=digest, uploaded_by=actor, uploaded_at=now)
-        safe_name = f"file{ATTACHMENT_TYPES[content_type]}"
-        attachment.file.save(safe_name, ContentFile(body), save=False)
-        attachment.save()
+        attachment = _store(case, checked, actor, now)
         timeline.append(case, "attach", actor, now, case.state, case.state,
-                        data={"attachment": attachment.pk, "name": name, "sha256": digest,
-                              "size": len(body)})
+                        data=_event_data(attachment))
     return attachment
+
+
+def attach_from_reporter(case: Case, files: list[Upload], now: datetime) -> list["Attachment"]:
+    """Store the files the person filing a matter sent with it (the public portal), each
+    recorded as from the reporter: no account uploaded it, and the timeline's event says
+    so. The files were checked (`check_upload`) before the case was created; call this
+    inside the transaction that created the case, so the case exists with its files or
+    not at all. Who may read them is who may see the case (`queries.visible_attachment`):
+    a report of misconduct's files never reach the unit it accuses."""
+    stored = []
+    for upload in files:
+        attachment = _store(case, upload, None, now)
+        timeline.append(case, "attach", None, now, case.state, case.state,
+                        data=_event_data(attachment, by="reporter"))
+        stored.append(attachment)
+    return stored
 
 
 def file_document(case: Case, name: str, body: bytes, content_type: str, *,
@@ -70,16 +127,7 @@ def file_document(case: Case, name: str, body: bytes, content_type: str, *,
     For other apps' services, inside their own transaction with the case row locked
     (they append the timeline event that says why, with `timeline.append_event`). Unlike
     `add_attachment` there is no upload to check and no role: the caller is the system."""
-    from django.core.files.base import ContentFile
-
-    from qinqing.cases.models import Attachment
-
     if content_type not in ATTACHMENT_TYPES:
         raise ValueError(f"unsupported document type {content_type!r}")
-    digest = hashlib.sha256(body).hexdigest()
-    attachment = Attachment(case=case, name=name[-200:], content_type=content_type,
-                            size=len(body), sha256=digest, uploaded_by=actor,
-                            uploaded_at=now or timezone.now())
-    attachment.file.save(f"file{ATTACHMENT_TYPES[content_type]}", ContentFile(body), save=False)
-    attachment.save()
-    return attachment
+    upload = Upload(name[-200:], content_type, body, hashlib.sha256(body).hexdigest())
+    return _store(case, upload, actor, now or timezone.now())
