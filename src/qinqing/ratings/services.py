@@ -55,6 +55,10 @@ class Rated:
     query_code: str = ""  # the rectification case's, for the rater to follow it at /track/
 
 
+class AlreadyRated(Refused):
+    """This phone rated this object today (not a limit: the answer is 409, not 429)."""
+
+
 class _Taken(Exception):
     """The rating insert hit a unique constraint: roll the whole transaction back."""
 
@@ -179,7 +183,7 @@ def rate(code: SupervisionCode, data: dict, *, token: str, address: str,
         again = existing(token)
         if again is not None:
             return again
-        raise Refused(_("You have already rated %(name)s today. Thank you.")
+        raise AlreadyRated(_("You have already rated %(name)s today. Thank you.")
                       % {"name": code.object_name}) from None
     per_address.fail(address)
     if index:

@@ -50,7 +50,8 @@ def scan(request, token: str):
                                   address=client_address(request), phone_verified=verified)
     except portal_services.Refused as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return _page(request, code, form, status=400 if exc.field else 429)
+        status = 409 if isinstance(exc, services.AlreadyRated) else 400 if exc.field else 429
+        return _page(request, code, form, status=status)
     except InvalidInput as exc:
         # The rectification case was refused (the catalogue lacks the rating category, a
         # unit was closed): nothing is stored, the rater reads why.
