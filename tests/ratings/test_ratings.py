@@ -366,3 +366,17 @@ def test_a_bad_rating_with_a_phone_gets_the_number_by_sms(window_code):
     case = Case.objects.get()
     text = SmsMessage.objects.order_by("-pk").values_list("text", flat=True).first()
     assert case.number in text and confidential.decrypt(case.query_code_enc) in text
+
+
+def test_no_return_is_offered_on_a_rectification(window_code, hall_handler):
+    from qinqing.cases.transitions import available_moves, movable_q
+
+    services.rate(window_code, {**BAD}, token="a" * 32, address="10.0.0.1")
+    case = Case.objects.get()
+    assert "return" not in available_moves(case, hall_handler)
+    assert "sign" in available_moves(case, hall_handler)
+    assert Case.objects.filter(movable_q(hall_handler)).count() == 1  # sign is still there
+    page = Client()
+    page.force_login(hall_handler)
+    text = page.get(f"/cases/{case.number}/").content.decode()
+    assert "data-action=\"sign\"" in text and "data-action=\"return\"" not in text
