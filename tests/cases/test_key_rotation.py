@@ -25,6 +25,7 @@ EXPECTED = {
                        "enterprise_enc"),
     "notifications.SmsMessage": ("phone_enc",),
     "oversight.AccountabilityRecord": ("name_enc", "position_enc", "notes_enc"),
+    "ratings.Rating": ("rater_name_enc", "rater_phone_enc"),
     "supervision.DutyPhone": ("phone_enc",),
 }
 
