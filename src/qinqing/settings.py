@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "qinqing.open311",  # a channel: GeoReport v2 for third-party apps
     "qinqing.portal",  # the public side: tracking
     "qinqing.codes",  # supervision codes (监督码): /c/<token>
+    "qinqing.ratings",  # 好差评: scan to rate on /c/<token>, bad rating -> rectification case
     "qinqing.supervision",
     "qinqing.notifications",
     "qinqing.background",
@@ -339,6 +340,14 @@ try:
     QINQING_PORTAL_MAX_TOTAL_BYTES = env_int("QINQING_PORTAL_MAX_TOTAL_BYTES",
                                              QINQING_MAX_ATTACHMENT_BYTES, 1024,
                                              QINQING_MAX_ATTACHMENT_BYTES)
+    # Ratings by scan (qinqing.ratings): ratings per client address per hour and per
+    # phone per day; the limit of a bad rating's rectification case (a time limit as the
+    # policies write them: 5d = five working days; local rules use 5, 7 or 15); the
+    # category rectification cases are filed under.
+    QINQING_RATINGS_PER_ADDRESS = env_int("QINQING_RATINGS_PER_ADDRESS", 30, 1, 10_000)
+    QINQING_RATINGS_PER_PHONE = env_int("QINQING_RATINGS_PER_PHONE", 10, 1, 1000)
+    QINQING_RECTIFICATION_LIMIT = os.environ.get("QINQING_RECTIFICATION_LIMIT", "5d")
+    QINQING_RATING_CATEGORY = os.environ.get("QINQING_RATING_CATEGORY", "SPFW")
     # How long, in working days after the answer leaves the unit, the person may judge it
     # on the tracking page (dissatisfied reopens the case); then the callback agents call.
     QINQING_ONLINE_RATING_DAYS = env_int("QINQING_ONLINE_RATING_DAYS", 5, 1, 60)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("audit/", include("qinqing.cases.audit_urls")),
     path("intake/", include("qinqing.intake.urls")),
     path("open311/", include("qinqing.open311.urls")),
+    # /c/<token> answers from ratings (the page to rate, on codes' look-up) before codes.
+    path("", include("qinqing.ratings.urls")),
     path("", include("qinqing.codes.urls")),  # /c/<token>: a supervision code's page
     path("", include("qinqing.portal.urls")),  # /submit/, /track/: the public side
     path("supervision/", include("qinqing.supervision.urls")),

@@ -25,6 +25,7 @@ EXPECTED = {
                        "enterprise_enc"),
     "notifications.SmsMessage": ("phone_enc",),
     "oversight.AccountabilityRecord": ("name_enc", "position_enc", "notes_enc"),
+    "ratings.Rating": ("rater_name_enc", "rater_phone_enc"),
     "supervision.DutyPhone": ("phone_enc",),
 }
 
@@ -71,6 +72,12 @@ def _fill_every_model(make_case, user):
         decided_on=timezone.localdate(), recorded_by=user("dispatcher"), recorded_unit=unit,
         recorded_at=timezone.now())
     record.cases.add(case)
+    from qinqing.codes import services as code_services
+    from qinqing.ratings import services as rating_services
+
+    code = code_services.issue(Unit.objects.get(code="990102-W01"), by=None)
+    rating_services.rate(code, {"level": 2, "name": "李明", "phone": "13600003333"},
+                         token="a" * 32, address="10.0.0.1", phone_verified=True)
 
 
 def _clear(model: type[models.Model], field: str, pk) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Case as When_, Value, When
 from django.utils import timezone
 
 from qinqing.cases.models import StageClock, TimeLimitPolicy
-from qinqing.cases.models.case import Case
+from qinqing.cases.models.case import Case, Channel
+from qinqing.cases.models.clocks import Stage
 from qinqing.cases.models.clocks import UNIT_STAGES
 from qinqing.refdata import refdata
 from qinqing.worktime.calendar import (
@@ -93,11 +95,20 @@ def new_clock(case: Case, stage: str, policy: TimeLimitPolicy, calendar: Working
               now: datetime) -> StageClock:
     """A stage clock starting now, its deadline computed, not yet saved (the intake writes
     it together with the case)."""
-    clock = StageClock(case=case, stage=stage, policy=policy, limit=policy.limit_for(stage),
+    clock = StageClock(case=case, stage=stage, policy=policy, limit=_limit(case, stage, policy),
                        started_at=now,
                        unit_id=case.lead_unit_id if stage in UNIT_STAGES else None)
     _schedule_checked(clock, calendar)
     return clock
+
+
+def _limit(case: Case, stage: str, policy: TimeLimitPolicy) -> str:
+    """The policy's limit, except a bad rating's rectification: it has its own limit
+    (QINQING_RECTIFICATION_LIMIT, 5 working days by default; checked at start-up by
+    qinqing.ratings), whatever the kind's policy says."""
+    if stage == Stage.RESOLVE and case.channel == Channel.RATING:
+        return settings.QINQING_RECTIFICATION_LIMIT
+    return policy.limit_for(stage)
 
 
 def stop(case: Case, stages, now: datetime, by: str = "") -> list[dict]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from qinqing.cases import schemas
 from qinqing.cases.errors import Forbidden, NotAllowedInState
 from qinqing.cases.models import ChangeRequest
-from qinqing.cases.models.case import Case, Kind, State
+from qinqing.cases.models.case import Case, Channel, Kind, State
 from qinqing.cases.models.clocks import Stage
 from qinqing.cases.services import handlers
 from qinqing.org.models import Role
@@ -86,8 +86,11 @@ EXTENSION_PENDING = Offered(lambda case, pending: pending == "extension",
                             lambda: _pending_q("extension"))
 SUSPENSION_PENDING = Offered(lambda case, pending: pending == "suspension",
                              lambda: _pending_q("suspension"))
-NOT_RETURN_LOCKED = Offered(lambda case, pending: not case.return_locked,
-                            lambda: _q(return_locked=False))
+# A case may be returned unless the dispatcher already decided its objection, or it is
+# a bad rating's rectification (handlers.return_ refuses both; this hides the button).
+RETURNABLE = Offered(
+    lambda case, pending: not case.return_locked and case.channel != Channel.RATING,
+    lambda: _q(return_locked=False) & ~_q(channel=Channel.RATING))
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ TABLE: dict[str, Move] = {m.name: m for m in [
     _m("sign", {D}, H, UNIT, schemas.MoveIn, handlers.sign, stops=(Stage.SIGN,),
        summary="the lead unit signs for the case"),
     _m("return", {D}, RT, UNIT, schemas.ReasonIn, handlers.return_,
-       stops=(Stage.SIGN, Stage.RESOLVE), starts=(Stage.DISPATCH,), offered=NOT_RETURN_LOCKED,
+       stops=(Stage.SIGN, Stage.RESOLVE), starts=(Stage.DISPATCH,), offered=RETURNABLE,
        summary="the lead unit objects: not ours; the dispatcher decides (派单异议)"),
     _m("redispatch", {RT}, D, DISPATCH, schemas.RedispatchIn, handlers.dispatch,
        stops=(Stage.DISPATCH,), starts=(Stage.SIGN, Stage.RESOLVE),

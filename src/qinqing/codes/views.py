@@ -28,8 +28,10 @@ def scan_window() -> FailureWindow:
     return FailureWindow("code", settings.QINQING_TRACK_LIMIT, settings.QINQING_TRACK_WINDOW)
 
 
-@require_GET
-def scan(request, token: str):
+def lookup(request, token: str):
+    """The live code a scan opens, or the page to answer instead: (code, None) or
+    (None, response). Used by this page and by the page to rate (qinqing.ratings), which
+    serves /c/<token> with the same answers for unknown, withdrawn and limited codes."""
     window = scan_window()
     address = client_address(request)
     wait = window.retry_after(address)
@@ -38,16 +40,25 @@ def scan(request, token: str):
         response = render(request, "codes/scan_limited.html",
                           {"wait_minutes": max(1, round(wait / 60))}, status=429)
         response["Retry-After"] = str(wait)
-        return response
+        return None, response
     code = queries.scan(token)
     if code is None:
         window.fail(address)
-        return render(request, "codes/scan_unknown.html", status=404)
+        return None, render(request, "codes/scan_unknown.html", status=404)
     if code.revoked_at is not None or not code.object_active:
         # A code of a window since closed reads as withdrawn: nobody there to answer for it.
         replacement = queries.shown(code.replaced_by) if code.replaced_by_id else None
-        return render(request, "codes/scan_revoked.html",
-                      {"code": code, "replacement": replacement}, status=410)
+        return None, render(request, "codes/scan_revoked.html",
+                            {"code": code, "replacement": replacement}, status=410)
+    return code, None
+
+
+@require_GET
+def scan(request, token: str):
+    """The page without rating (served when qinqing.ratings is not installed)."""
+    code, response = lookup(request, token)
+    if response is not None:
+        return response
     return render(request, "codes/scan.html", {"code": code, "shown": queries.shown(code)})
 
 

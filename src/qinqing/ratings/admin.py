@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from qinqing.ratings.models import Rating
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """Read only: ratings are written by their service, never edited (an appeal that
+    invalidates one is not built yet). The rater's name and phone are not listed."""
+
+    list_display = ("rated_at", "level", "channel", "unit", "staff", "enterprise",
+                    "answerable_unit", "reason", "case")
+    list_filter = ("level", "channel", "reason")
+    list_select_related = ("unit", "staff", "enterprise", "answerable_unit", "case")
+    fields = ("rated_at", "level", "channel", "round", "code", "unit", "staff", "enterprise",
+              "answerable_unit", "region", "reason", "text", "phone_verified", "case")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

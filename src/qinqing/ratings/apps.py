@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.core import checks
+from django.utils.translation import gettext_lazy as _
+
+
+class RatingsConfig(AppConfig):
+    name = "qinqing.ratings"
+    label = "ratings"
+    verbose_name = _("Ratings")
+
+    def ready(self) -> None:
+        checks.register(check_rectification_limit)
+
+
+def check_rectification_limit(app_configs=None, **kwargs):
+    """A malformed QINQING_RECTIFICATION_LIMIT would fail every bad rating: say so at
+    start-up instead."""
+    from django.conf import settings
+
+    from qinqing.worktime.limits import LimitFormatError, parse_limit
+
+    try:
+        parse_limit(settings.QINQING_RECTIFICATION_LIMIT)
+    except LimitFormatError as exc:
+        return [checks.Error(f"QINQING_RECTIFICATION_LIMIT: {exc}", id="ratings.E001")]
+    return []
