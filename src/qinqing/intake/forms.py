@@ -115,14 +115,6 @@ class IntakeForm(TextForm):
             raise forms.ValidationError(_("Enter a phone number of 7 to 15 digits."))
         return phone
 
-    def clean(self):
-        data = super().clean()
-        if data.get("answer", "").strip() and data.get("kind") not in (None, Kind.CONSULTATION):
-            self.add_error("answer", _("Only a consultation can be answered directly."))
-        if data.get("sms_updates") and not data.get("anonymous") and not data.get("phone"):
-            self.add_error("sms_updates", _("Give a phone to receive an SMS at each step."))
-        return data
-
     def clean_kind(self):
         value = queries.resolve_option(self.kinds, self.cleaned_data["kind"])
         if value is None:
@@ -137,6 +129,14 @@ class IntakeForm(TextForm):
 
     def clean_subject_unit(self):
         return resolve_unit(self.cleaned_data["subject_unit"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer", "").strip() and data.get("kind") not in (None, Kind.CONSULTATION):
+            self.add_error("answer", _("Only a consultation can be answered directly."))
+        if data.get("sms_updates") and not data.get("anonymous") and not data.get("phone"):
+            self.add_error("sms_updates", _("Give a phone to receive an SMS at each step."))
+        return data
 
     # ------------------------------------------------------------- to the service
 
