@@ -8,7 +8,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests.api.conftest import CONSULTATION
-from tests.api.test_intake_statements import COMMITTED, post, shape, statements
+from tests.api.test_intake_statements import (
+    COMMITTED, COMMITTED_QUIET, post, shape, statements,
+)
 
 # serialized_rollback: the flush after each test would also remove the categories and the
 # policy the migrations seed, which later tests rely on; this puts them back.
@@ -34,11 +36,27 @@ def test_intake_in_production_shape(api_client):
         assert post(api_client, key="k-2").status_code == 201
     sql = [q["sql"] for q in captured.captured_queries]
     if connection.vendor == "postgresql":
-        # Two round trips, no BEGIN or COMMIT: the writing statement is its own transaction.
-        assert [shape(s) for s in sql] == COMMITTED, sql
+        # The reporter gave a phone: the statement and the SMS in one transaction.
+        assert sql[0] == "BEGIN" and sql[-1] == "COMMIT", sql
+        assert [shape(s) for s in sql[1:-1]] == COMMITTED, sql
     else:
         assert sql[0].startswith("BEGIN") and sql[-1] == "COMMIT", sql
         assert len(sql) == len(COMMITTED) + 2, sql
+
+
+def test_intake_without_a_phone_in_production_shape(api_client):
+    body = {**CONSULTATION, "reporter": {"name": "张三丰"}}
+    assert post(api_client, body).status_code == 201
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert post(api_client, body, key="k-1").status_code == 201
+    sql = [q["sql"] for q in captured.captured_queries]
+    if connection.vendor == "postgresql":
+        # Two round trips, no BEGIN or COMMIT: the writing statement is its own transaction.
+        assert [shape(s) for s in sql] == COMMITTED_QUIET, sql
+    else:
+        assert sql[0].startswith("BEGIN") and sql[-1] == "COMMIT", sql
+        assert len(sql) == len(COMMITTED_QUIET) + 2, sql
 
 
 def test_a_flushed_sequence_row_is_made_again(api_client):

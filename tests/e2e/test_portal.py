@@ -129,6 +129,7 @@ def test_an_enterprise_files_with_an_sms_code_and_follows_it(wb, server):
     page.get_by_label("统一社会信用代码").fill("91110000600037341M")  # a wrong check character
     page.get_by_label("您的姓名").fill("王经理")
     page.get_by_label("手机号码").fill("13700001234")
+    page.get_by_label("诉求每有进展，也发短信告诉我").check()
     with page.expect_navigation():
         page.get_by_test_id("send-code").tap()
     expect(page.get_by_test_id("code-sent")).to_contain_text("137****1234")
@@ -161,6 +162,9 @@ def test_an_enterprise_files_with_an_sms_code_and_follows_it(wb, server):
     wb.api("handler", "POST", f"/cases/{number}/actions/reply",
            {"answer": "已协调窗口，三个工作日内办结许可证。"})
     wb.api("leader", "POST", f"/cases/{number}/actions/review", {})
+    # The enterprise asked for an SMS at each step: the last public one was the reply (the
+    # leader's review is internal).
+    assert latest_sms(server).startswith(f"您的诉求 {number} 最新进展：已反馈。")
     page.reload()
     expect(page.get_by_test_id("public-answer")).to_contain_text("三个工作日内办结")
     rate = page.get_by_test_id("rate")

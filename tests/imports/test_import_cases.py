@@ -234,6 +234,23 @@ def _counts():
                                                     Fact, Daily)}
 
 
+@pytest.mark.parametrize("through_services", [False, True])
+def test_an_import_texts_no_reporter(city, tmp_path, through_services):
+    """Historic cases: their reporters (phones given) are told nothing, neither the number
+    and query code nor any step of the history, whether the cases are replayed in bulk or
+    registered and moved through the services (create_case's notify_reporter=False)."""
+    from qinqing.cases.models import Case, Reporter
+    from qinqing.notifications.models import SmsMessage
+
+    out, err, error = run(lives_xlsx(tmp_path), *(["--through-services"] if through_services
+                                                  else []))
+    assert error is None, err
+    assert Case.objects.count() == 6
+    assert Reporter.objects.exclude(phone_index="").count() >= 2
+    assert not Reporter.objects.filter(sms_updates=True).exists()
+    assert not SmsMessage.objects.exists()
+
+
 def test_reimporting_the_same_file_changes_nothing(city, tmp_path):
     from qinqing.cases.models import CaseEvent
 

@@ -24,12 +24,16 @@ from tests.insights.every_move import Mover, every_move, january
 # QINQING_PRINT_STATEMENTS=1 pytest -s …; dispatch was 23 while it saved the case twice).
 # Dispatch and redispatch stop one clock and start two (sign, resolve); a merge writes to
 # both cases; a denial starts and stops no clock.
+# +1 since 2026-12-07 on each move the tracking page lists (the timeline registry's public
+# kinds: answer, callback, dispatch, merge, not_accept, redispatch, reject, reopen, reply,
+# sign): the reporters who asked for an SMS at each step are read
+# (notifications.services.text_public_steps), whether or not anyone asked.
 PINNED = {
-    "answer": 16, "approve_extension": 16, "approve_suspension": 16, "callback": 16,
-    "close_unrated": 16, "deny_extension": 14, "deny_suspension": 14, "dispatch": 22,
-    "edit": 16, "merge": 23, "not_accept": 16, "redispatch": 22, "reject": 16, "reopen": 16,
-    "reply": 18, "request_extension": 15, "request_suspension": 15, "resume": 15,
-    "return": 17, "review": 16, "send_back": 16, "sign": 16,
+    "answer": 17, "approve_extension": 16, "approve_suspension": 16, "callback": 17,
+    "close_unrated": 16, "deny_extension": 14, "deny_suspension": 14, "dispatch": 23,
+    "edit": 16, "merge": 24, "not_accept": 17, "redispatch": 23, "reject": 17, "reopen": 17,
+    "reply": 19, "request_extension": 15, "request_suspension": 15, "resume": 15,
+    "return": 17, "review": 16, "send_back": 16, "sign": 17,
 }
 
 

@@ -116,7 +116,10 @@ def test_a_late_case_walks_the_whole_ladder_once(make_case, worker, at_time, use
                          .values_list("recipient_id", "kind"))
     assert set(per_person.values()) == {1}
     assert len(per_person) == 4 * len(lead_members)
-    assert SmsMessage.objects.count() == 4  # warning, reminder, letter, listing
+    # The ladder's: warning, reminder, letter, listing (the reporter's number-and-code SMS
+    # at intake is the only other one).
+    ladder = SmsMessage.objects.filter(event_key__startswith="ladder:")
+    assert ladder.count() == 4 and SmsMessage.objects.count() == 5
     assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}
 
     # The case closes: its listing closes with it, once, on the timeline.

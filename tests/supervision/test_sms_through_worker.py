@@ -22,7 +22,9 @@ def test_a_failing_gateway_is_retried_then_recorded_as_failed(make_case, worker,
         settings.QINQING_SMS_GATEWAY_TOKEN = "gw-token"
         settings.QINQING_SMS_TIMEOUT = 0.5
         settings.QINQING_SMS_MAX_ATTEMPTS = 3
-        case = make_case(("dispatch", "sign"))
+        # A caller without a phone: the gateway sees the ladder's SMS only (not the
+        # number-and-code SMS a reporter's phone would get at intake).
+        case = make_case(("dispatch", "sign"), reporter={"name": "张三丰"})
         clock = StageClock.objects.get(case=case, stage="resolve")
         start = clock.warn_at + timedelta(seconds=30)
         # One turn a minute for ten minutes: the warning's SMS is queued by its job, then

@@ -34,6 +34,9 @@ class ReporterIn(Strict):
     id_number: str = Field("", max_length=limits.ID_NUMBER)
     contact: str = Field("", max_length=limits.CONTACT)
     enterprise: str = Field("", max_length=limits.ENTERPRISE)
+    sms_updates: bool = Field(False, description=(
+        "the reporter asked for an SMS at each public step (needs a phone); the number "
+        "and query code are sent by SMS to any reporter who gave a phone"))
 
 
 class CaseIn(Strict):

@@ -15,6 +15,10 @@
    A case is never half-written: it and its moves are in one transaction with the other
    cases of its batch.
 
+The reporters of historic cases are not texted: no number-and-code SMS, no SMS at a
+step (create_case's `notify_reporter=False`; a replayed case goes out on the timeline's
+hook as an intake, which qinqing.notifications does not text). tests/imports check it.
+
 Re-importing a file changes nothing: a case carries its external id in its idempotency
 key (create_case's `idempotency_key`, stored in Case.intake_key), and a case found by it
 is skipped. A load interrupted between batches is resumed by running it again.
@@ -229,9 +233,11 @@ class _Refused(Exception):
 
 def _load_case(case_plan: CasePlan, actors: dict[str, User]) -> None:
     try:
+        # A historic case: its reporter is not texted its number, nor any step of the
+        # history replayed below (notify_reporter=False also leaves sms_updates off).
         intake = case_services.create_case(actors[Role.DISPATCHER], case_plan.data,
                                            idempotency_key=KEY_PREFIX + case_plan.external_id,
-                                           now=case_plan.received_at)
+                                           now=case_plan.received_at, notify_reporter=False)
         for step in case_plan.steps:
             case_services.perform(intake.case.number, step.action, actors[step.role],
                                   step.payload, now=step.at)

@@ -24,7 +24,8 @@ from qinqing.text import TextForm
 # The service's field names → this form's (the reporter's fields are nested there).
 SERVICE_FIELDS = {"reporter.phone": "phone", "reporter.name": "name",
                   "reporter.id_number": "id_number", "reporter.contact": "contact",
-                  "reporter.enterprise": "reporter_enterprise"}
+                  "reporter.enterprise": "reporter_enterprise",
+                  "reporter.sms_updates": "sms_updates"}
 
 
 def _text(label, *, required=False, max_length=limits.TITLE, help_text="", **attrs):
@@ -52,6 +53,10 @@ class IntakeForm(TextForm):
     anonymous = forms.BooleanField(label=_("The caller wants to stay anonymous"), required=False,
                                    help_text=_("Nothing about the caller is kept; they follow "
                                                "the case with the query code."))
+    sms_updates = forms.BooleanField(
+        label=_("The caller wants an SMS at each step"), required=False,
+        help_text=_("The number and query code go by SMS to the phone in any case; this "
+                    "adds one when the case is dispatched, answered, called back…"))
     id_number = _text(_("Resident ID number"), max_length=limits.ID_NUMBER, autocomplete="off")
     contact = _text(_("Other contact (address, e-mail)"), max_length=limits.CONTACT, autocomplete="off")
 
@@ -129,6 +134,8 @@ class IntakeForm(TextForm):
         data = super().clean()
         if data.get("answer", "").strip() and data.get("kind") not in (None, Kind.CONSULTATION):
             self.add_error("answer", _("Only a consultation can be answered directly."))
+        if data.get("sms_updates") and not data.get("anonymous") and not data.get("phone"):
+            self.add_error("sms_updates", _("Give a phone to receive an SMS at each step."))
         return data
 
     # ------------------------------------------------------------- to the service
@@ -143,7 +150,8 @@ class IntakeForm(TextForm):
             "title": d["title"], "content": d["content"], "enterprise_name": d["enterprise_name"],
             "anonymous": d["anonymous"],
             "reporter": {"name": d["name"], "phone": d["phone"], "id_number": d["id_number"],
-                         "contact": d["contact"], "enterprise": d["reporter_enterprise"]},
+                         "contact": d["contact"], "enterprise": d["reporter_enterprise"],
+                         "sms_updates": d["sms_updates"]},
         }
 
     @property

@@ -29,9 +29,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from qinqing.cases import confidential
+from qinqing.cases import confidential, timeline
+from qinqing.cases.models import Reporter
 from qinqing.notifications.models import Kind, Notification, SmsMessage, SmsStatus
 from qinqing.notifications.sms import get_backend
 
@@ -120,6 +122,55 @@ def queue_sms(phone: str, text: str, event_key: str,
             )
     except IntegrityError:
         return SmsMessage.objects.get(event_key=event_key)
+
+
+# SMS to reporters ----------------------------------------------------------------------
+#
+# Two receivers of the cases app's hooks, connected in apps.py. Each message names the
+# case's number and, for a step, the step's words as the tracking page shows them: never
+# a name, the matter's words or anything else of the case (a report's reporter is
+# protected, and a phone may be shared). Written in the site's language (LANGUAGE_CODE),
+# whoever's request wrote them: the text is stored and sent later.
+
+def text_new_case(sender, case, reporter, phone: str, query_code: str, **kwargs) -> None:
+    """Receiver of `cases.services.case_received`: a new case's reporter who left a phone
+    gets its number and query code, whatever the channel (hotline, API, Open311, portal,
+    an inspection), in the intake's transaction. Once per case (the event key)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Your matter is registered as %(number)s, query code %(code)s. Follow it "
+                 "at /track/ or by calling 12345.") % {"number": case.number,
+                                                        "code": query_code}
+    queue_sms(phone, text, event_key=f"case-created:{case.number}", now=case.received_at)
+
+
+def text_public_steps(sender, case, events, created: bool = False, **kwargs) -> None:
+    """Receiver of the timeline's `case_changed`: each new event of a kind the registry
+    marks public (what the tracking page lists) is texted to the case's reporters who
+    asked for it (`Reporter.sms_updates`), one SMS per event and reporter.
+
+    Not at intake (created=True: the number-and-code SMS is `text_new_case`'s, and the
+    bulk import's replayed histories come this way too, whose reporters are not texted).
+    One query per change with a public event (the opted-in reporters), none otherwise."""
+    if created:
+        return
+    public = [event for event in events
+              if (kind := timeline.registry.get(event.action)) is not None and kind.public]
+    if not public:
+        return
+    reporters = list(Reporter.objects.filter(case_id=case.pk, sms_updates=True)
+                     .exclude(phone_index="").values_list("pk", "phone_enc"))
+    if not reporters:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = [(event, _("Your matter %(number)s: %(step)s. Follow it at /track/ with "
+                           "your query code or by calling 12345.")
+                  % {"number": case.number, "step": timeline.registry.label(event.action)})
+                 for event in public]
+    for pk, phone_enc in reporters:
+        phone = confidential.decrypt(phone_enc)
+        for event, text in texts:
+            queue_sms(phone, text, event_key=f"case-step:{case.number}:{event.seq}:{pk}",
+                      now=event.at)
 
 
 def deliver_due(now: datetime | None = None, limit: int | None = None,

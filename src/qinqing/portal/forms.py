@@ -106,6 +106,11 @@ class SubmitForm(TextForm):
     phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=limits.PHONE,
                             widget=forms.TextInput(attrs={"inputmode": "tel",
                                                           "autocomplete": "tel"}))
+    sms_updates = forms.BooleanField(
+        label=_("Also send me an SMS at each step of the matter"), required=False,
+        help_text=_("When it is passed to a unit, answered, called back… Only the number "
+                    "of the matter and the step are in the message."),
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_sms_updates_help"}))
     sms_code = forms.CharField(label=_("SMS code"), required=False, max_length=12,
                                widget=forms.TextInput(attrs={
                                    "inputmode": "numeric", "autocomplete": "one-time-code"}))
@@ -238,7 +243,8 @@ class SubmitForm(TextForm):
     def intake_data(self, unit_code: str) -> dict:
         data = self.cleaned_data
         reporter = ({} if data["anonymous"] else
-                    {"name": data["name"], "phone": data["phone"]})
+                    {"name": data["name"], "phone": data["phone"],
+                     "sms_updates": bool(data.get("sms_updates"))})
         return {"kind": data["kind"], "category": data["category"], "title": data["title"],
                 "content": data["content"], "region": data.get("region", ""),
                 "subject_unit": unit_code, "enterprise_name": data["enterprise_name"],

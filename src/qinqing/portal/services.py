@@ -131,7 +131,9 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
 
     `token` is the form's own key: the same form sent twice (a double click, a network
     retry) makes one case, and the second answer is the first case. The reporter who gave
-    a phone gets the number and the query code by SMS.
+    a phone gets the number and the query code by SMS, as on every channel: the intake
+    service sends `case_received` in this transaction and qinqing.notifications queues
+    it; with `reporter.sms_updates`, also an SMS at each public step.
 
     `files` (cases.services.check_upload's, checked before) are stored with the case, in
     its transaction, as sent by the reporter; a retry stores none again.
@@ -158,11 +160,6 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
                                       phone_verified=phone_verified, created_at=now)
             if files:
                 case_services.attach_from_reporter(intake.case, files, now)
-            if phone:
-                queue_sms(phone, _("Your matter is registered as %(number)s, query code "
-                                   "%(code)s. Follow it at /track/ or by calling 12345.")
-                          % {"number": intake.case.number, "code": intake.query_code},
-                          event_key=f"case-created:{intake.case.number}", now=now)
             if copy_to is not None:
                 _copy_to_supervisors(intake.case, copy_to, now)
             if channel == Channel.MAYOR_MAILBOX:

@@ -34,6 +34,9 @@ class Reporter(models.Model):
     protected = models.BooleanField(_("Protected reporter"), default=False)
     accused_unit = models.ForeignKey(Unit, verbose_name=_("Unit reported"), null=True,
                                      blank=True, on_delete=models.PROTECT, related_name="+")
+    # The reporter asked for an SMS at each public step of the case (the milestones the
+    # tracking page shows), to the phone above; qinqing.notifications queues them.
+    sms_updates = models.BooleanField(_("SMS at each step"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

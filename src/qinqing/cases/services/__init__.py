@@ -24,7 +24,7 @@ from qinqing.cases.services.attachments import (
 )
 from qinqing.cases.services.holidays import recompute_provisional_deadlines
 from qinqing.cases.services.intake import (
-    EDITABLE_FIELDS, FINDING_ROLES, INTAKE_ROLES, Intake, create_case,
+    EDITABLE_FIELDS, FINDING_ROLES, INTAKE_ROLES, Intake, case_received, create_case,
     # Used by imports (a retry's fingerprint) and by tests of the master-data cache.
     _category, _fingerprint, _unit,
 )
@@ -34,8 +34,8 @@ from qinqing.cases.services.tokens import issue_token, revoke_tokens
 
 __all__ = [
     "ATTACHMENT_ROLES", "ATTACHMENT_TYPES", "EDITABLE_FIELDS", "FINDING_ROLES", "INTAKE_ROLES",
-    "Intake", "Upload", "add_attachment", "attach_from_reporter", "check_upload",
-    "create_case", "file_document", "issue_token", "perform",
+    "Intake", "Upload", "add_attachment", "attach_from_reporter", "case_received",
+    "check_upload", "create_case", "file_document", "issue_token", "perform",
     "recompute_provisional_deadlines", "reclassify_report", "revoke_tokens", "rotate_keys",
     "validate_payload",
     "unmask_reporters",

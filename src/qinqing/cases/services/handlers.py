@@ -93,7 +93,7 @@ def merge(case, actor, payload, now):
         protected = access.is_protected_reporter(case, reporter)
         Reporter.objects.create(
             case=target, is_primary=False, merged_from=case, phone_index=reporter.phone_index,
-            protected=protected,
+            protected=protected, sms_updates=reporter.sms_updates,  # follows the case
             accused_unit_id=(reporter.accused_unit_id or case.subject_unit_id) if protected
             else None,
             **{f: getattr(reporter, f) for f in ("name_enc", "phone_enc", "id_number_enc",

@@ -4,11 +4,13 @@ idempotent retry of a request already answered."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 from django.db import IntegrityError, connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +37,28 @@ FINDING_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR})
 EDITABLE_FIELDS = schemas.EDITABLE_FIELDS
 
 
+# Sent by `create_case` for a new case whose reporter left a phone, once the case's rows
+# are written (its number known), inside the intake's transaction, with sender=Case and:
+#   case        the case, saved, with its number;
+#   reporter    its reporter, saved (`protected`, `sms_updates` as received);
+#   phone       the reporter's phone, clear and normalised (it is in memory here anyway);
+#   query_code  the query code in clear: it exists only now (the case keeps its hash, and
+#               an encrypted copy for a retry's answer).
+# Receivers may read and write the database; what they write commits or rolls back with
+# the case. qinqing.notifications texts the reporter the number and the code.
+#
+# Why a signal of its own and not the timeline's `case_changed` (created=True): that one is
+# sent before the case's rows exist (on PostgreSQL the whole intake is one statement,
+# cases/rowwrite.py, and the number is taken inside it), so its receivers may not touch the
+# database and do not know the number; it does not carry the query code; and the bulk
+# import sends it for every replayed historic case, whose reporters must not be texted.
+# Sent only when there is a phone to reach: the transaction this needs costs an intake
+# round trips (BEGIN/COMMIT or a savepoint) that an intake without a phone does not pay.
+# Not sent for a retry answered from the first case, nor when the caller says so
+# (`notify_reporter=False`: the import of historic cases, the demo's generated ones).
+case_received = Signal()
+
+
 @dataclass(frozen=True)
 class Intake:
     case: Case
@@ -43,8 +67,14 @@ class Intake:
 
 
 def create_case(actor: User | None, data: dict, *, idempotency_key: str = "",
-                now: datetime | None = None, inspection_finding: bool = False) -> Intake:
-    """Register a case. A retry with the same idempotency key returns the first case."""
+                now: datetime | None = None, inspection_finding: bool = False,
+                notify_reporter: bool = True) -> Intake:
+    """Register a case. A retry with the same idempotency key returns the first case.
+
+    A reporter who left a phone is reached through `case_received` (the number and the
+    query code by SMS), and with `reporter.sms_updates` gets an SMS at each public step.
+    `notify_reporter=False` does neither: for cases registered after the fact (an import
+    of historic cases), whose reporters were never told of this platform."""
     if actor is not None and not _may_register(actor, data, inspection_finding):
         raise Forbidden(_("Your role may not register cases."))
     fingerprint = _fingerprint(data)
@@ -65,7 +95,8 @@ def create_case(actor: User | None, data: dict, *, idempotency_key: str = "",
         # savepoint: an IntegrityError rolls back to it and the connection stays usable
         # for the look-up below (PostgreSQL refuses every statement in an aborted
         # transaction). _create says how, per database.
-        return _create(actor, fields, intake_key, fingerprint, now or timezone.now())
+        return _create(actor, fields, intake_key, fingerprint, now or timezone.now(),
+                       notify_reporter)
     except IntegrityError:
         # A retry, or two concurrent requests with one key where the other one won.
         existing = intake_key and _existing_intake(intake_key, fingerprint)
@@ -97,7 +128,8 @@ def _fingerprint(data: dict) -> str:
     return confidential.keyed_hash("intake:" + json.dumps(data, sort_keys=True, default=str))
 
 
-def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Intake:
+def _create(actor, fields: dict, intake_key, fingerprint, now: datetime,
+            notify_reporter: bool = True) -> Intake:
     reporter_input = fields.pop("reporter")
     code = confidential.new_query_code()
     case = Case(query_code_enc=confidential.encrypt(code), received_at=now, created_by=actor,
@@ -105,14 +137,36 @@ def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Inta
     # The reporter of a report of misconduct is protected for good (qinqing.cases.access).
     reporter = Reporter(case=case, protected=case.kind == Kind.REPORT,
                         accused_unit=case.subject_unit if case.kind == Kind.REPORT else None,
+                        sms_updates=notify_reporter and reporter_input["sms_updates"],
                         **_encrypted_reporter(reporter_input)) if reporter_input else None
+    phone = confidential.normalise_phone(reporter_input.get("phone", "")) if reporter else ""
+    # The reporter is reached in the intake's transaction (see case_received).
+    reach = bool(phone and notify_reporter and case_received.has_listeners(Case))
     clock = deadlines.new_clock(case, Stage.DISPATCH, deadlines.policy_for(case.kind, case.urgency),
                                 current_calendar(), now)
     event_data = {"kind": case.kind, "channel": case.channel, "category": case.category.code,
                   "region": case.region.code, "anonymous": case.is_anonymous,
                   "clocks": {"started": [deadlines.describe(clock)]}}
-    year = timezone.localtime(now).year
     rows = [row for row in (reporter, clock) if row is not None]
+    # SQLite writes in a transaction (or a savepoint) always: it runs in this process, a
+    # statement costs no round trip, and its transaction holds the whole database's
+    # write lock from BEGIN anyway. PostgreSQL only when the reporter is reached: the
+    # intake is otherwise one statement, its own transaction outside a caller's (see
+    # _insert_numbered), and with a receiver's writes it needs one around them.
+    with (transaction.atomic() if reach or connection.vendor != "postgresql"
+          else nullcontext()):
+        _write(case, rows, actor, now, code, event_data, clock)
+        if reach:
+            case_received.send(sender=Case, case=case, reporter=reporter, phone=phone,
+                               query_code=code)
+    return Intake(case, code, created=True)
+
+
+def _write(case: Case, rows: list, actor, now: datetime, code: str, event_data: dict,
+           clock) -> None:
+    """Write the new case, its rows, its first event and the hook's rows; number it.
+    On SQLite, inside the caller's atomic block (_create's)."""
+    year = timezone.localtime(now).year
     if connection.vendor == "postgresql":
         # Two round trips: a new id, then one statement that takes the number and writes
         # the case, its reporter, its clock and its first event (see _insert_numbered).
@@ -127,22 +181,18 @@ def _create(actor, fields: dict, intake_key, fingerprint, now: datetime) -> Inta
         consequences = timeline.intake_rows(case, event, [clock])
         case.number = _insert_numbered(year, case, [*rows, event, *consequences])
     else:
-        # SQLite runs in this process: a statement costs no round trip, and its
-        # transaction holds the whole database's write lock from BEGIN anyway.
-        with transaction.atomic():
-            case.number = _next_number(year)
-            case.save(force_insert=True)
-            case.query_code_hash = confidential.query_code_hash(case.pk, code)
-            Case.objects.filter(pk=case.pk).update(query_code_hash=case.query_code_hash)
-            for row in rows:
-                row.case = case
-                row.save(force_insert=True)
-            event = timeline.new_event(case, "create", actor, now, "", State.RECEIVED,
-                                       data=event_data)
-            event.save()
-            for row in timeline.intake_rows(case, event, [clock]):
-                row.save(force_insert=True)
-    return Intake(case, code, created=True)
+        case.number = _next_number(year)
+        case.save(force_insert=True)
+        case.query_code_hash = confidential.query_code_hash(case.pk, code)
+        Case.objects.filter(pk=case.pk).update(query_code_hash=case.query_code_hash)
+        for row in rows:
+            row.case = case
+            row.save(force_insert=True)
+        event = timeline.new_event(case, "create", actor, now, "", State.RECEIVED,
+                                   data=event_data)
+        event.save()
+        for row in timeline.intake_rows(case, event, [clock]):
+            row.save(force_insert=True)
 
 
 
@@ -188,8 +238,13 @@ def _reporter_input(data: dict, errors: dict) -> tuple[dict, bool]:
     anonymous = bool(data.get("anonymous"))
     reporter = {k: (raw.get(k) or "").strip() for k in
                 ("name", "phone", "id_number", "contact", "enterprise")}
+    sms_updates = raw.get("sms_updates", False)
     if anonymous:
         return {}, True
+    if not isinstance(sms_updates, bool):
+        errors["reporter.sms_updates"] = _("Answer yes or no.")
+    elif sms_updates and not reporter["phone"]:
+        errors["reporter.sms_updates"] = _("Give a phone to receive an SMS at each step.")
     phone = confidential.normalise_phone(reporter["phone"])
     if reporter["phone"] and not (7 <= len(phone) <= 15):
         errors["reporter.phone"] = _("Enter a phone number of 7 to 15 digits.")
@@ -201,7 +256,7 @@ def _reporter_input(data: dict, errors: dict) -> tuple[dict, bool]:
             errors[f"reporter.{key}"] = limits.too_long(limit)
     if not any(reporter.values()):
         return {}, True
-    return reporter, False
+    return {**reporter, "sms_updates": sms_updates is True}, False
 
 
 def _valid_id_number(value: str) -> bool:
