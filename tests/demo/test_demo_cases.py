@@ -197,11 +197,14 @@ def test_demo_command_prints_case_counts(world):
     call_command("demo", "--cases", "5", "--seed", "9", stdout=out)
     line = next(line for line in out.getvalue().splitlines() if line.startswith("demo cases"))
     assert line.startswith("demo cases: 5 added in ")
-    # The first time cases are added, the oversight story adds cases of its own.
+    # The first time cases are added, the oversight story and the public side add cases
+    # of their own.
     from qinqing.demo.oversight import DEMO_CASES
+    from qinqing.demo.public import MATTERS
 
     assert "demo oversight: 2 sweep campaigns" in out.getvalue()
-    assert Case.objects.count() == N_CASES + 5 + DEMO_CASES
+    assert "demo public side: 14 matters" in out.getvalue()
+    assert Case.objects.count() == N_CASES + 5 + DEMO_CASES + len(MATTERS)
     # The dashboard's hot topics need not wait for the worker's first ticks.
     from django.utils import timezone
 

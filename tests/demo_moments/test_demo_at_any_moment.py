@@ -85,6 +85,8 @@ def check_the_whole_demo_at(now, client):
     from qinqing.demo.city import DEMO_LOGINS, DEMO_PASSWORD
     from qinqing.org.models import User
     from qinqing.demo.oversight import DEMO_CASES
+    from qinqing.demo.public import MATTERS
+    from qinqing.portal.models import MailboxLetter, Publication
     from qinqing.oversight.models import (
         AccountabilityRecord, Campaign, Inspection, Meeting,
     )
@@ -97,8 +99,9 @@ def check_the_whole_demo_at(now, client):
     text = out.getvalue()
     assert f"demo cases: {N_CASES} added" in text
 
-    # Cases: every state and every outcome; the oversight story's own cases beside them.
-    assert Case.objects.count() == N_CASES + DEMO_CASES
+    # Cases: every state and every outcome; the oversight story's and the public side's
+    # own cases beside them.
+    assert Case.objects.count() == N_CASES + DEMO_CASES + len(MATTERS)
     assert set(Case.objects.values_list("state", flat=True)) == set(State.values)
     assert set(Case.objects.filter(state=State.CLOSED).values_list("outcome", flat=True)) \
         == set(Outcome.values)
@@ -138,6 +141,14 @@ def check_the_whole_demo_at(now, client):
                                   channel="hotline", subject_unit__isnull=False).count()
     assert records == 29 and records <= reports
     assert Inspection.objects.count() == 6
+
+    # The public side: letters published on the mailbox's public list, online judgements.
+    assert "demo public side: 14 matters" in text
+    published = MailboxLetter.objects.filter(publication=Publication.APPROVED)
+    assert published.count() == 3
+    letters = client.get(reverse("portal:letters")).content.decode()
+    assert all(letter.public_title in letters for letter in published)
+    assert CaseEvent.objects.filter(actor__username="online-rating").count() == 3
 
     # Insights: hot-topic words, last month's bulletin with typical cases.
     assert CaseTerms.objects.exists()

@@ -9,8 +9,11 @@ agrees on what "now" is. The parts, in the order they are made:
 2. with cases: n cases with histories (cases.demo), the escalation ladder replayed at
    each working day's office start over them as they happen (supervision.demo);
 3. the oversight story (oversight.demo), the ladder replayed again over its cases;
-   then the ladder's sweep at now, two cases listed by the supervisor, and this
-   month's city-wide sweep over every case overdue now;
+   the public side (demo.public: portal filings, a hall's couldn't-get-it-done window,
+   mayor's mailbox letters answered and published, Open311 requests, judgements given
+   online), the ladder replayed again over them; then the ladder's sweep at now, two
+   cases listed by the supervisor, and this month's city-wide sweep over every case
+   overdue now;
 4. the words of recent cases for the hot topics (insights.hot_topics), and the last
    finished month's bulletin with typical cases (insights.demo).
 """
@@ -35,7 +38,8 @@ def build_demo(*, now: datetime | None = None, cases: int = 0, seed: int = 2024,
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     report = {"now": now, "organisation": build_demo_organisation(),
               "catalogue": build_demo_catalogue(), "cases": None, "oversight": None,
-              "supervision": None, "hot_topics": None, "bulletin": None, "skipped": False}
+              "supervision": None, "public": None, "hot_topics": None, "bulletin": None,
+              "skipped": False}
     if cases and if_empty and Case.objects.exists():
         report["skipped"] = True
         return report
@@ -44,6 +48,7 @@ def build_demo(*, now: datetime | None = None, cases: int = 0, seed: int = 2024,
     from qinqing.demo.insights import publish_demo_bulletin
     from qinqing.insights.hot_topics import segment_all
     from qinqing.demo.oversight import build_demo_oversight, demo_exists, start_city_sweep
+    from qinqing.demo.public import build_demo_public, demo_exists as public_exists
     from qinqing.demo.supervision import LadderReplay, escalate_demo, give_duty_phones
 
     with transaction.atomic():
@@ -61,6 +66,13 @@ def build_demo(*, now: datetime | None = None, cases: int = 0, seed: int = 2024,
             replays.append(replay)
             report["oversight"] = build_demo_oversight(now=now, seed=seed,
                                                        before=replay.advance, city_sweep=False)
+        if not public_exists():
+            replay.finish()
+            # The public side's matters happen in the last two weeks: the ladder goes
+            # back to the first of them and forward again with them.
+            replay = LadderReplay(now)
+            replays.append(replay)
+            report["public"] = build_demo_public(now=now, before=replay.advance)
         escalated = escalate_demo(now=now, replay=replay)
         for earlier in replays[:-1]:
             for key, value in earlier.found.items():

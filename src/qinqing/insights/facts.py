@@ -13,7 +13,16 @@ of what happened in it and do not move when the case changes later:
 - a CLOCK row: kind, category and region at the clock's start; lead unit the unit that
   held the clock (cases.StageClock.unit) or, for the hotline's own stages, the lead unit
   at the start;
-- a CALLBACK row: kind, category, region and lead unit at the callback.
+- a CALLBACK row: kind, category, region and lead unit at the callback, and whether the
+  person judged the answer online (the event's actor is the online-rating account of
+  qinqing.portal, which records nothing else).
+
+A CASE row also says when the case was first *answered* — its answer left the unit:
+a direct answer (the moment it closed), or the lead unit's reply approved by its head
+(the moment the first callback clock started; before the review stage existed, the
+reply started it) — and whether that answer came with every stage clock before it
+stopped by its deadline (`answered_on_time`). Both are fixed at that moment: a reopening
+and a second answer later change neither.
 
 The history is replayed from the case as it is now, undoing its edits and
 reclassifications newest first (each event records what it changed from); the lead unit
@@ -45,15 +54,17 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from qinqing.cases import timeline
-from qinqing.cases.models import Case, CaseEvent, Stage, StageClock
+from qinqing.cases.models import Case, CaseEvent, Outcome, Stage, StageClock
 from qinqing.cases.models.case import Satisfaction
 from qinqing.cases.models.clocks import completes
 from qinqing.insights import rollup
 from qinqing.insights.metrics.masters import master_data
 from qinqing.insights.models import Fact
+from qinqing.portal.services import RATER
 from qinqing.worktime.calendar import WorkingCalendar, office_time_between
 from qinqing.worktime.limits import LimitUnit, parse_limit
 from qinqing.worktime.queries import current_calendar
@@ -143,6 +154,28 @@ def _unit_at(held: list[tuple[datetime, int]], moment: datetime, default: int | 
     return unit
 
 
+def _answered(case: Case, clocks: list[StageClock]) -> tuple[datetime | None, bool | None]:
+    """When the case's answer first left the unit, and whether it did so with every clock
+    started before it stopped by its deadline (dispatch, sign, resolve, review: a late
+    one makes the answer late; a clock still running then counts as late)."""
+    if case.outcome == Outcome.DIRECT_ANSWER and case.closed_at is not None:
+        at = case.closed_at
+    else:
+        at = next((c.started_at for c in clocks if c.stage == Stage.CALLBACK), None)
+    if at is None:
+        return None, None
+    before = [c for c in clocks if c.started_at < at]
+    return at, all(c.on_time is True and c.done_at is not None and c.done_at <= at
+                   for c in before)
+
+
+def _online(event: CaseEvent) -> bool:
+    """Whether the callback was the person's own judgement online (portal.services.rate):
+    its actor is the online-rating account. `actor_username` is read with the events
+    (_read); an event made in memory (an import's replay) is never one."""
+    return getattr(event, "actor_username", None) == RATER[0]
+
+
 def _end_of_day(moment: datetime) -> datetime:
     day = local_date(moment) + timedelta(days=1)
     return timezone.make_aware(datetime.combine(day, time.min),
@@ -165,6 +198,7 @@ def facts_for(case: Case, clocks: Iterable[StageClock], events: Iterable[CaseEve
     held = [(c.started_at, c.unit_id) for c in clocks if c.unit_id is not None]
     reopens = [e.at for e in callbacks if e.action == "reopen"]
     running = [c.due_at for c in clocks if c.done_at is None and c.paused_at is None]
+    answered_at, answered_on_time = _answered(case, clocks)
     rows = [Fact(row=Fact.Row.CASE,
                  **_dimensions(case, history.at(_end_of_day(case.received_at), before=True),
                                (signs[0].unit_id or legacy) if signs else None),
@@ -174,6 +208,7 @@ def facts_for(case: Case, clocks: Iterable[StageClock], events: Iterable[CaseEve
                  outcome=case.outcome,
                  called_back_at=callbacks[0].at if callbacks else None,
                  reopened_at=min(reopens) if reopens else None,
+                 answered_at=answered_at, answered_on_time=answered_on_time,
                  next_due_at=min(running) if running else None)]
     for clock in clocks:
         worked = worked_seconds(clock, calendar)
@@ -194,6 +229,7 @@ def facts_for(case: Case, clocks: Iterable[StageClock], events: Iterable[CaseEve
                          **_dimensions(case, history.at(event.at),
                                        _unit_at(held, event.at, legacy)),
                          done_at=event.at, first_rated=event is first_rated,
+                         online=_online(event),
                          **_callback_result(event)))
     for row in rows:
         row.last_event_on = rollup.last_event_on(row)
@@ -223,7 +259,8 @@ def _read(case_ids: list[int]) -> tuple[dict, dict]:
     events: dict[int, list[CaseEvent]] = {pk: [] for pk in case_ids}
     for event in CaseEvent.objects.filter(case_id__in=case_ids,
                                           action__in=READ_ACTIONS).only(
-            "id", "case_id", "seq", "action", "at", "data"):
+            "id", "case_id", "seq", "action", "at", "data").annotate(
+            actor_username=F("actor__username")):
         events[event.case_id].append(event)
     return clocks, events
 
@@ -277,7 +314,7 @@ def case_changed(sender, case: Case, events: list[CaseEvent], clocks: list[Stage
 _ROLLED_FIELDS = ("row", "received_on", "kind", "channel", "region_id", "lead_unit_id",
                   "dispatched_at", "closed_at", "outcome", "stage", "started_at", "done_at",
                   "on_time", "worked_seconds", "bucket", "ended_by", "satisfaction",
-                  "resolved", "first_rated")
+                  "resolved", "first_rated", "answered_at", "answered_on_time", "online")
 
 
 def roll_up_replayed(sender, case_ids: list[int], **kwargs) -> None:
@@ -382,7 +419,8 @@ COMPARED = ("row", "received_on", "kind", "channel", "category_id", "region_id",
             "lead_unit_id", "dispatched_at", "closed_at", "closed_on", "outcome",
             "called_back_at", "reopened_at", "stage", "started_at", "due_at", "done_at",
             "paused", "on_time", "worked_seconds", "ended_by", "satisfaction", "resolved",
-            "first_rated", "next_due_at", "bucket", "last_event_on", "lag_days")  # not `rolled`: bookkeeping
+            "first_rated", "next_due_at", "bucket", "last_event_on", "lag_days",
+            "answered_at", "answered_on_time", "online")  # not `rolled`: bookkeeping
 
 
 def _key(fact: Fact) -> tuple:

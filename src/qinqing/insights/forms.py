@@ -56,3 +56,37 @@ class TypicalForm(TextForm):
                     "(write 某某, 某企业) unless those named agreed."))
     names_publishable = forms.BooleanField(
         label=_("Names may be published (those named agreed)"), required=False)
+
+
+class ChannelPeriodForm(PeriodForm):
+    """The period, region and channel of the channel figures page (default: the mayor's
+    mailbox over the last six finished months)."""
+
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from qinqing.cases.models import Channel
+
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = Channel.choices
+
+    def clean(self):
+        from qinqing.cases.models import Channel
+        from qinqing.insights.channel_figures import MAX_MONTHS, too_many_months
+
+        data = super().clean()
+        data["channel"] = data.get("channel") or Channel.MAYOR_MAILBOX  # as the view
+        start, end = data.get("start"), data.get("end")
+        if start and end and not self.errors and too_many_months(start, end):
+            self.add_error("end", _("The monthly table covers at most %(n)s months.") % {
+                "n": MAX_MONTHS})
+        return data
+
+
+def default_months(today: date | None = None, n: int = 6) -> tuple[date, date]:
+    """The last n finished months."""
+    _first, end = default_period(today)
+    start = end.replace(day=1)
+    for _i in range(n - 1):
+        start = (start - timedelta(days=1)).replace(day=1)
+    return start, end

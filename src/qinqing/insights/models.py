@@ -7,14 +7,16 @@ category, region, lead unit) *as they were when the row's event happened*, so th
 filter is a condition on one row, without a join, and a later change of the case does
 not move a finished period's figures:
 
-- one CASE row per case: when it was received, first dispatched, closed, first called
-  back, first reopened, and how it ended; dimensions as they stood at the end of the
+- one CASE row per case: when it was received, first dispatched, first answered (its
+  answer left the unit) and whether on time, closed, first called back, first reopened,
+  and how it ended; dimensions as they stood at the end of the
   day of receipt, lead unit the one it was first routed to;
 - one CLOCK row per stage clock: stage, start, deadline, stop, the move that stopped it,
   on time or late, and the working time it took (computed once, when it stopped, by the
   working calendar); dimensions at the clock's start, lead unit the unit that held it;
 - one CALLBACK row per callback (satisfied, basically satisfied, dissatisfied = reopened,
-  or closed unrated), with whether the caller said the matter was solved; dimensions
+  or closed unrated), with whether the caller said the matter was solved and whether
+  the person judged online (no call); dimensions
   and lead unit at the callback.
 """
 
@@ -56,6 +58,10 @@ class Fact(models.Model):
     outcome = models.CharField(max_length=16, blank=True)
     called_back_at = models.DateTimeField(null=True)  # first callback of any result
     reopened_at = models.DateTimeField(null=True)  # first dissatisfied callback
+    # The answer first left the unit (a direct answer, or the reply its head approved),
+    # and whether every stage clock before then had stopped by its deadline (facts.py).
+    answered_at = models.DateTimeField(null=True)
+    answered_on_time = models.BooleanField(null=True)
 
     # CLOCK rows (done_at is also the moment of a CALLBACK row).
     stage = models.CharField(max_length=10, blank=True)
@@ -76,6 +82,8 @@ class Fact(models.Model):
     # The case's first callback with a result (satisfied, basically satisfied or
     # dissatisfied): the reopen rate counts cases by it, under the unit that replied.
     first_rated = models.BooleanField(default=False)
+    # Judged online by the person (qinqing.portal's online-rating account), not called.
+    online = models.BooleanField(default=False)
 
     # For the daily rollups (rollup.py): a CASE row's earliest deadline among its running,
     # unsuspended clocks ("overdue now" is next_due_at < now); a finished CLOCK row's

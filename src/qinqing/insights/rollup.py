@@ -1,10 +1,10 @@
 """Daily rollups of the facts: what makes a year's figures for a whole city cheap.
 
 Every fact row stands for a few *events*, each on a local day: a case was received,
-consulted, answered directly, routed, closed after handling, closed in any way after
-routing; a stage clock started, had its stage's work done (with its working seconds), on
-time, signed for on time; a callback was rated at a level or said solved, or was the
-case's first callback with a result (and reopened the case). The rollup (models.Daily)
+consulted, answered (directly or by the unit, on time or not), answered directly,
+routed, closed after handling, closed in any way after routing; a stage clock started, had its stage's work done (with its working seconds), on
+time, signed for on time; a callback was rated at a level (online or not) or said
+solved, or was the case's first callback with a result (and reopened the case). The rollup (models.Daily)
 holds, per day of *receipt*, slice and key, the number of events of each measure (and
 their working seconds), whenever they happened.
 
@@ -84,6 +84,11 @@ def events(fact) -> list[tuple[str, date, int]]:
             found.append(("consultations", fact.received_on, 0))
         if fact.closed_at is not None and fact.outcome == Outcome.DIRECT_ANSWER:
             found.append(("direct_answers", _day(fact.closed_at), 0))
+        if fact.answered_at is not None:
+            answered = _day(fact.answered_at)
+            found.append(("answered", answered, 0))
+            if fact.answered_on_time:
+                found.append(("answered_on_time", answered, 0))
         if fact.dispatched_at is not None:
             found.append(("routed", _day(fact.dispatched_at), 0))
             if fact.closed_at is not None:
@@ -110,6 +115,8 @@ def events(fact) -> list[tuple[str, date, int]]:
         found.append((f"level:{fact.satisfaction}", done, 0))
     if fact.resolved:
         found.append(("resolved", done, 0))
+    if fact.online and fact.satisfaction:
+        found.append(("online_rated", done, 0))
     if fact.first_rated:
         found.append(("called_back", done, 0))
         if fact.satisfaction == Satisfaction.DISSATISFIED:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("bulletin/file.<str:fmt>", views.download, name="download"),
     path("bulletin/publish/", views.publish, name="publish"),
     path("bulletin/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("channels/", views.channels, name="channels"),
     path("typical/", views.typical_list, name="typical"),
     path("typical/<str:number>/", views.typical_edit, name="typical_edit"),
     path("typical/<str:number>/withdraw/", views.typical_withdraw, name="typical_withdraw"),

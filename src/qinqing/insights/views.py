@@ -15,9 +15,12 @@ from django.views.decorators.http import require_POST
 
 from qinqing.cases import access
 from qinqing.cases.errors import CaseError
+from qinqing.cases.models import Channel
 from qinqing.cases.queries import visible_cases
-from qinqing.insights import bulletins, exports, queries, services
-from qinqing.insights.forms import PeriodForm, TypicalForm, default_period
+from qinqing.insights import bulletins, channel_figures, exports, queries, services
+from qinqing.insights.forms import (
+    ChannelPeriodForm, PeriodForm, TypicalForm, default_months, default_period,
+)
 from qinqing.insights.metrics import Scope
 from qinqing.insights.models import TypicalCase
 from qinqing.org.models import Role
@@ -152,6 +155,33 @@ def withdraw(request, pk: int):
     else:
         messages.success(request, _("The bulletin was withdrawn from the public page."))
     return redirect(reverse("insights:bulletin"))
+
+
+# ------------------------------------------------------------------ channels
+
+@login_required
+def channels(request):
+    """Received and answered per channel, and one channel's months by unit (the mayor's
+    mailbox's monthly figures): channel_figures, for those who read bulletins."""
+    _reader(request)
+    params = request.GET.dict()
+    if not {"start", "end"} & set(params):
+        start, end = default_months()
+        params.update(start=start.isoformat(), end=end.isoformat())
+    params["channel"] = params.get("channel") or Channel.MAYOR_MAILBOX
+    form = ChannelPeriodForm(params)
+    context = {"form": form, "nav_current": "insights:bulletin"}
+    if not form.is_valid():
+        return render(request, "insights/channels.html", context, status=422)
+    try:
+        scope, name = _scope(request, form)
+    except CaseError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "insights/channels.html", context, status=exc.status)
+    channel = form.cleaned_data["channel"]
+    context.update(channel_figures.channel_tables(scope, channel), scope=scope,
+                   region_name=name, channel_name=dict(form.fields["channel"].choices)[channel])
+    return render(request, "insights/channels.html", context)
 
 
 # ------------------------------------------------------------------ typical cases

@@ -1,6 +1,7 @@
 """Writes of the public side: SMS codes that prove a phone, filing a matter (with its
-files, the hall window's copy to supervisors and the mailbox's record), the person's judgement of an
-answer, and publishing mailbox letters.
+files, the hall window's copy to supervisors and the mailbox's record), following one by
+number and query code (the wrong tries counted), the person's judgement of an answer,
+and publishing mailbox letters.
 
 Abuse limits: codes per phone and per address, submissions per address and per phone,
 each in a fixed window (qinqing.security.FailureWindow counts any event, not only
@@ -184,6 +185,28 @@ def _copy_to_supervisors(case: Case, hall, now: datetime) -> None:
             continue
         notify_user(supervisor, title, body=case.title, case=case,
                     event_key=f"cannot-do:{case.number}", now=now)
+
+
+# ------------------------------------------------------------------------- following
+
+@dataclass(frozen=True)
+class Tracked:
+    case: Case | None  # the case the pair opens; None for any mismatch, or while waiting
+    wait: int | None = None  # seconds: past the limit, even a right pair waits
+
+
+def track(number: str, code: str, address: str) -> Tracked:
+    """The lookup of /track/ with its limit per address: past QINQING_TRACK_LIMIT wrong
+    tries in the window nothing is looked up (so the answer tells a guesser nothing);
+    under it, a wrong pair (an unknown number alike) counts one more wrong try."""
+    window = queries.track_window()
+    wait = window.retry_after(address)
+    if wait is not None:
+        return Tracked(None, wait)
+    case = queries.check(number, code)
+    if case is None:
+        window.fail(address)
+    return Tracked(case)
 
 
 # -------------------------------------------------------------------- online judgement

@@ -43,18 +43,16 @@ def track(request):
     form = TrackForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/track.html", {"form": form}, status=400)
-    window = queries.track_window()
-    address = client_address(request)
-    wait = window.retry_after(address)
-    if wait is not None:
+    tracked = services.track(form.cleaned_data["number"], form.cleaned_data["code"],
+                             client_address(request))
+    if tracked.wait is not None:
         # Past the limit even a right pair waits, so the answer tells a guesser nothing.
         response = render(request, "portal/track.html", {
-            "form": form, "wait_minutes": max(1, round(wait / 60))}, status=429)
-        response["Retry-After"] = str(wait)
+            "form": form, "wait_minutes": max(1, round(tracked.wait / 60))}, status=429)
+        response["Retry-After"] = str(tracked.wait)
         return response
-    case = queries.check(form.cleaned_data["number"], form.cleaned_data["code"])
+    case = tracked.case
     if case is None:
-        window.fail(address)
         form.add_error(None, _("No case matches this number and query code. Check both "
                                "and try again."))
         return render(request, "portal/track.html", {"form": form}, status=404)

@@ -128,7 +128,11 @@ def count_from_facts(families: set[str], scope: Scope, grouping: Grouping, dims:
                 # case later rejected or merged: that one has ended without being handled.
                 closed=c.count(Q(dispatched_at__isnull=False, outcome=Outcome.RESOLVED),
                                "closed_at"),
-                ended=c.count(Q(dispatched_at__isnull=False), "closed_at")):
+                ended=c.count(Q(dispatched_at__isnull=False), "closed_at"),
+                # The answer left the unit (a direct answer, or the reply its head
+                # approved), once per case, at the first time: facts.py.
+                answered=c.count(Q(answered_at__isnull=False), "answered_at"),
+                answered_on_time=c.count(Q(answered_on_time=True), "answered_at")):
             agg["completed"] = agg["direct_answers"] + agg["closed"]
             agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
             result[key].update(agg)
@@ -174,6 +178,8 @@ def count_from_facts(families: set[str], scope: Scope, grouping: Grouping, dims:
                                  "done_at"),
                 callbacks=c.count(Q(), "done_at"),
                 rated=c.count(rated, "done_at"),
+                # Rated by the person on the tracking page (portal), not by a call.
+                online_rated=c.count(rated & Q(online=True), "done_at"),
                 satisfied=c.count(Q(satisfaction__in=satisfied_levels()), "done_at"),
                 resolved=c.count(base & Q(resolved=True), "done_at"),
                 resolution_base=c.count(base, "done_at")):

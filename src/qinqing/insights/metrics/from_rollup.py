@@ -165,8 +165,8 @@ def _aggregates(n: dict[str, int], seconds: dict[str, int]) -> dict[str, int]:
     """The families' aggregates from rollup measures (names as count_from_facts makes them)."""
     agg = {name: n.get(name, 0) for name in (
         "received", "consultations", "direct_answers", "routed", "closed", "ended",
-        "called_back",
-        "reopened", "callbacks", "resolved")}
+        "answered", "answered_on_time", "called_back",
+        "reopened", "callbacks", "resolved", "online_rated")}
     agg["completed"] = agg["direct_answers"] + agg["closed"]
     agg["other"] = agg["received"] - agg["direct_answers"] - agg["routed"]
     levels = {m[6:]: v for m, v in n.items() if m.startswith("level:")}

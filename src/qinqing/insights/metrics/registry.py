@@ -221,6 +221,23 @@ def _registry() -> dict[str, Metric]:
                gettext_lazy("received − direct answers − routed: merged, rejected, not accepted "
                             "(another procedure) or waiting for dispatch at the end of the "
                             "period"), "cases", "other"),
+        Metric("answered", gettext_lazy("Answered"),
+               gettext_lazy("cases whose answer left the unit by the end of the period: "
+                            "answered directly, or the lead unit's reply approved by its head "
+                            "(the callback clock starts); each case once, at its first answer"),
+               "cases", "answered"),
+        Metric("answer_rate", gettext_lazy("Answer rate"),
+               gettext_lazy("answered ÷ matters received (cases received in the period whose "
+                            "answer left the unit by its end)"),
+               "cases", "answered", "received", "ratio", UNIT_RATIO),
+        Metric("answered_on_time", gettext_lazy("Answered on time"),
+               gettext_lazy("answered cases whose every stage before the answer (dispatch, "
+                            "sign, resolve, unit review) was done by its deadline, extensions "
+                            "included, suspensions excluded"),
+               "cases", "answered_on_time"),
+        Metric("answered_on_time_rate", gettext_lazy("On-time answer rate"),
+               gettext_lazy("answered on time ÷ answered"),
+               "cases", "answered_on_time", "answered", "ratio", UNIT_RATIO),
         Metric("closures", gettext_lazy("Closures in the period"),
                gettext_lazy("routed cases closed after handling during the period, whenever "
                             "they were received (counted by the day of closing)"), "closures",
@@ -246,6 +263,13 @@ def _registry() -> dict[str, Metric]:
         Metric("rated_callbacks", gettext_lazy("Rated callbacks"),
                gettext_lazy("callbacks with a satisfaction result made by the end of the "
                             "period"), "callbacks", "rated"),
+        Metric("online_ratings", gettext_lazy("Judged online"),
+               gettext_lazy("rated callbacks the person gave on the tracking page (recorded "
+                            "under the account 网上评价（本人）, nobody called), made by the end "
+                            "of the period"), "callbacks", "online_rated"),
+        Metric("online_rating_share", gettext_lazy("Share judged online"),
+               gettext_lazy("judged online ÷ rated callbacks"),
+               "callbacks", "online_rated", "rated", "ratio", UNIT_RATIO),
         Metric("satisfaction_rate", gettext_lazy("Satisfaction rate"), _satisfaction_formula,
                "callbacks", "satisfied", "rated", "ratio", UNIT_RATIO),
         Metric("response_rate", gettext_lazy("Response rate"), _response_formula,

@@ -56,6 +56,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self._cases_line(report["cases"], seed))
             self.stdout.write(self._oversight_line(report["oversight"]))
+            self.stdout.write(self._public_line(report["public"]))
             result = report["supervision"]
             self.stdout.write(
                 f"demo supervision: the escalation ladder replayed at {result.pop('sweeps')} "
@@ -80,6 +81,16 @@ class Command(BaseCommand):
                 f"meeting with {made['decisions']} decisions, {made['accountability_records']} "
                 f"accountability records on {made['reports']} reports, {made['inspections']} "
                 f"inspections with {made['problems']} problems ({made['cases']} cases of its own).")
+
+    def _public_line(self, made) -> str:
+        if made is None:
+            return "demo public side: there are mailbox letters already, none added."
+        return (f"demo public side: {made['matters']} matters ({made['portal']} filed at "
+                f"/submit/, {made['hall']} at a hall's couldn't-get-it-done window, "
+                f"{made['letters']} mayor's mailbox letters of which {made['published']} "
+                f"published on /mailbox/letters/ and {made['to_review']} awaiting review, "
+                f"{made['open311']} Open311 requests); {made['judged_online']} judged online "
+                f"on /track/.")
 
     def _cases_line(self, result, seed) -> str:
         states = ", ".join(f"{state} {count}" for state, count in result["by_state"].items())
