@@ -204,6 +204,7 @@ def test_demo_command_prints_case_counts(world):
 
     assert "demo oversight: 2 sweep campaigns" in out.getvalue()
     assert "demo public side: 14 matters" in out.getvalue()
+    assert "demo supervision codes: " in out.getvalue()
     assert Case.objects.count() == N_CASES + 5 + DEMO_CASES + len(MATTERS)
     # The dashboard's hot topics need not wait for the worker's first ticks.
     from django.utils import timezone

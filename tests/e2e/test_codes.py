@@ -56,7 +56,7 @@ def test_a_printed_code_opens_on_a_phone_and_a_replaced_one_says_so(wb, server, 
     screenshot(phone, "codes-scan-phone")
     with phone.expect_navigation():
         phone.get_by_test_id("code-complain").tap()
-    expect(phone.get_by_label("涉及的单位或窗口")).to_have_value("河阳区政务服务中心综合受理窗口")
+    expect(phone.get_by_role("combobox", name="涉及的单位或窗口")).to_have_value("河阳区政务服务中心综合受理窗口")
 
     manager = wb.page("supervisor")
     manager.goto(f"/codes/?unit={HALL}")

@@ -4,11 +4,12 @@ the admin shows them read-only."""
 
 from django.contrib import admin
 
+from qinqing.cases.admin import ReadOnlyAdmin
 from qinqing.codes.models import SupervisionCode
 
 
 @admin.register(SupervisionCode)
-class SupervisionCodeAdmin(admin.ModelAdmin):
+class SupervisionCodeAdmin(ReadOnlyAdmin):
     list_display = ("token", "object_name", "issued_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("token", "unit__name", "staff__full_name", "enterprise__name")
@@ -16,11 +17,3 @@ class SupervisionCodeAdmin(admin.ModelAdmin):
     readonly_fields = ("token", "unit", "staff", "enterprise", "issued_at", "issued_by",
                        "revoked_at", "revoked_by", "revoke_reason", "replaced_by")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

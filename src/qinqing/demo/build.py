@@ -38,13 +38,14 @@ def build_demo(*, now: datetime | None = None, cases: int = 0, seed: int = 2024,
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     report = {"now": now, "organisation": build_demo_organisation(),
               "catalogue": build_demo_catalogue(), "cases": None, "oversight": None,
-              "supervision": None, "public": None, "hot_topics": None, "bulletin": None,
+              "supervision": None, "public": None, "codes": None, "hot_topics": None, "bulletin": None,
               "skipped": False}
     if cases and if_empty and Case.objects.exists():
         report["skipped"] = True
         return report
     if not cases:
         return report
+    from qinqing.demo.codes import build_demo_codes
     from qinqing.demo.insights import publish_demo_bulletin
     from qinqing.insights.hot_topics import segment_all
     from qinqing.demo.oversight import build_demo_oversight, demo_exists, start_city_sweep
@@ -82,6 +83,7 @@ def build_demo(*, now: datetime | None = None, cases: int = 0, seed: int = 2024,
         report["supervision"] = escalated
         if report["oversight"] is not None:
             report["oversight"]["campaigns"] += start_city_sweep(now)
+        report["codes"] = build_demo_codes()
         report["hot_topics"] = segment_all(now=now)
         report["bulletin"] = publish_demo_bulletin(now)
     return report

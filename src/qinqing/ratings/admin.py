@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from qinqing.cases.admin import ReadOnlyAdmin
 from qinqing.ratings.models import Rating
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ReadOnlyAdmin):
     """Read only: ratings are written by their service, never edited (an appeal that
     invalidates one is not built yet). The rater's name and phone are not listed."""
 
@@ -16,11 +17,3 @@ class RatingAdmin(admin.ModelAdmin):
               "answerable_unit", "region", "reason", "text", "phone_verified", "case")
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -57,6 +57,10 @@ class Command(BaseCommand):
             self.stdout.write(self._cases_line(report["cases"], seed))
             self.stdout.write(self._oversight_line(report["oversight"]))
             self.stdout.write(self._public_line(report["public"]))
+            codes = report["codes"]
+            self.stdout.write(f"demo supervision codes: {codes['codes']} issued (every service "
+                              f"hall and window, and {codes['enterprises']} enterprises); "
+                              "managers print them at /codes/.")
             result = report["supervision"]
             self.stdout.write(
                 f"demo supervision: the escalation ladder replayed at {result.pop('sweeps')} "
