@@ -116,8 +116,10 @@ def stop(case: Case, stages, now: datetime, by: str = "") -> list[dict]:
     if not stages:
         return []
     open_clocks = StageClock.objects.filter(case=case, stage__in=stages, done_at__isnull=True)
+    # In the order the clocks started: the event lists them so, whatever order the
+    # database finds them in (a return stops two; PostgreSQL's order varies with updates).
     stopped = [{"stage": c.stage, "on_time": now <= c.due_at}
-               for c in open_clocks.only("stage", "due_at")]
+               for c in open_clocks.only("stage", "due_at").order_by("pk")]
     if stopped:
         open_clocks.update(done_at=now, paused_at=None, ended_by=by, on_time=When_(
             When(due_at__gte=now, then=Value(True)), default=Value(False)))

@@ -30,9 +30,9 @@ table on PostgreSQL (bulk_create elsewhere):
   whoever reacts to a case change is sent each replayed case.
 
 Only cases whose every move is in `MOVES` are replayed; any other goes through the
-service path (services.load decides, in file order). Not here: `return` (which stops two
-clocks at once: the order perform's event lists them in is the database's, so it is
-not reproduced), and with it `redispatch`; extension and suspension requests and their
+service path (services.load decides, in file order). Not here yet: `return` (which
+stops two clocks at once; since its event lists them in the order they started, not in
+the database's, a replay could reproduce it) and with it `redispatch`; extension and suspension requests and their
 decisions, `resume` (request rows, paused clocks). tests/imports/test_replay.py loads
 the same file both ways and compares every row.
 """
@@ -41,7 +41,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import connection
 from django.dispatch import Signal
@@ -282,17 +281,13 @@ def _insert(model, objs: list) -> None:
         return
     plan = rowwrite._plan(model, objs[0].pk is not None)
     columns = ", ".join(connection.ops.quote_name(field.column) for field, _a, _p in plan)
-    value, plain_values = rowwrite._value, rowwrite._PLAIN_VALUES
+    value = rowwrite._value
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} "
                                 f"({columns}) FROM STDIN") as copy:
+            write = copy.write_row
             for obj in objs:
-                values = obj.__dict__
-                # rowwrite._value, its common case inline (a plain value as it is)
-                copy.write_row([values[attname] if plain and (
-                    type(values[attname]) in plain_values
-                    or (type(values[attname]) is datetime and values[attname].tzinfo))
-                    else value(obj, field, attname, plain) for field, attname, plain in plan])
+                write([value(obj, field, attname, passes) for field, attname, passes in plan])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
