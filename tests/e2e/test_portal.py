@@ -95,6 +95,20 @@ def test_a_resident_files_anonymously_on_a_phone(wb, tmp_path):
     public = page.request.get(link.get_attribute("href"), max_redirects=0)
     assert public.status == 302 and "/login/" in public.headers["location"]
 
+    # The resident follows the matter and finds the photo they sent, and only that.
+    with page.expect_navigation():
+        page.get_by_test_id("track-this").tap()
+    page.get_by_label("查询码").fill(code)
+    with page.expect_navigation():
+        page.get_by_test_id("track-submit").tap()
+    files = page.get_by_test_id("public-files")
+    expect(files.get_by_role("link")).to_have_text("现场照片.png")
+    own = page.request.get(files.get_by_role("link").get_attribute("href"))
+    assert own.ok and own.body().startswith(b"\x89PNG")
+    no_horizontal_scroll(page)
+    check_page(page)
+    screenshot(page, "track-files-phone")
+
 
 def test_a_bad_file_refuses_the_form_and_keeps_what_was_typed(wb, tmp_path):
     page = wb.page(None, viewport=PHONE, is_mobile=True, has_touch=True)

@@ -50,6 +50,11 @@ def number_of(answer) -> str:
     return re.search(r'data-testid="case-number">([^<]+)<', answer.content.decode())[1]
 
 
+def query_code_of(answer) -> str:
+    shown = re.search(r'data-testid="query-code">(.*?)</dd>', answer.content.decode())[1]
+    return "".join(re.findall(r"<span>([^<]+)</span>", shown))
+
+
 def test_the_form_takes_files_on_a_phone(client, demo_org):
     page = client.get("/submit/").content.decode()
     assert 'enctype="multipart/form-data"' in page
@@ -185,16 +190,16 @@ def test_a_reports_files_follow_the_cases_protection_and_never_go_public(client,
 
     assert visible_attachment(users["handler"], case.number, attachment.pk) is None
 
-    # The public: no address serves the file; the tracking page does not name it.
+    # The public: no staff address serves the file; the tracking address serves it only
+    # to the session that gave the case's query code (the person who sent it).
     anonymous = Client()
     assert anonymous.get(url).status_code == 302  # to the staff sign-in
     assert anonymous.get(f"/api/v1/cases/{case.number}/attachments/{attachment.pk}"
                          ).status_code == 401
-    shown = re.search(r'data-testid="query-code">(.*?)</dd>', answer.content.decode())[1]
-    code = "".join(re.findall(r"<span>([^<]+)</span>", shown))
-    anonymous.post("/track/", {"number": case.number, "code": code})
-    public = anonymous.get(f"/track/{case.number}/").content.decode()
-    assert case.number in public and "录音截图" not in public and "/files/" not in public
+    own = f"/track/{case.number}/files/{attachment.pk}/"
+    assert anonymous.get(own).status_code == 302  # to the tracking form, no file
+    anonymous.post("/track/", {"number": case.number, "code": query_code_of(answer)})
+    assert b"".join(anonymous.get(own).streaming_content) == PNG
 
 
 def test_staff_see_the_file_on_the_case_page_as_sent_by_the_reporter(client, users, media):
@@ -203,3 +208,87 @@ def test_staff_see_the_file_on_the_case_page_as_sent_by_the_reporter(client, use
     page = login("dispatcher").get(f"/cases/{number}/").content.decode()
     assert 'data-testid="attachment-link">现场照片.png' in page
     assert "由提交人上传" in page
+
+
+def test_the_person_finds_the_files_they_sent_on_the_tracking_page(client, users, media):
+    """Their own files, named and downloadable, for the session holding the query code;
+    not a file staff added to the case, nor a document the platform filed on it (a
+    reminder letter has no uploader either), nor another case's file by its id."""
+    from qinqing.cases import services
+
+    answer = client.post("/submit/", {**matter(), "attachments": [png()]})
+    number, code = number_of(answer), query_code_of(answer)
+    mine = Attachment.objects.get(case__number=number)
+    staff = services.add_attachment(number, users["dispatcher"],
+                                    SimpleUploadedFile("内部核查.pdf", PDF,
+                                                       content_type="application/pdf"))
+    filed = services.file_document(Case.objects.get(number=number), "工作提示函.pdf", PDF,
+                                   "application/pdf")
+    other = client.post("/submit/", {**matter(), "attachments": [png("别人的.png")]})
+    theirs = Attachment.objects.get(case__number=number_of(other))
+
+    person = Client()
+    assert person.post("/track/", {"number": number, "code": code}).status_code == 302
+    page = person.get(f"/track/{number}/").content.decode()
+    listed = re.search(r'data-testid="public-files">(.*?)</ul>', page, re.S)[1]
+    assert "现场照片.png" in listed and f"/track/{number}/files/{mine.pk}/" in listed
+    assert "内部核查" not in page and "工作提示函" not in page and "别人的" not in page
+    assert "您提交的材料" in page
+
+    download = person.get(f"/track/{number}/files/{mine.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    for pk in (staff.pk, filed.pk, theirs.pk, 10 ** 9):
+        assert person.get(f"/track/{number}/files/{pk}/").status_code == 404, pk
+    # A case of one's own does not open another case's files either.
+    assert person.get(f"/track/{number_of(other)}/files/{theirs.pk}/").status_code == 302
+
+
+def test_a_case_without_files_shows_no_files_section(client, demo_org):
+    answer = client.post("/submit/", matter())
+    person = Client()
+    person.post("/track/", {"number": number_of(answer), "code": query_code_of(answer)})
+    page = person.get(f"/track/{number_of(answer)}/").content.decode()
+    assert "public-files" not in page
+
+
+def test_a_failure_after_the_files_were_written_leaves_no_file_on_disk(
+        client, demo_org, media, monkeypatch):
+    """Storage does not roll back with the database: a failure later in the filing's
+    transaction (here the hall's copy to its supervisors) deletes the files it wrote, so
+    none stays on disk unnamed by any row; the person's form comes back to send again."""
+    from qinqing.portal import services as portal_services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected after the files were written")
+
+    monkeypatch.setattr(portal_services, "_copy_to_supervisors", broken)
+    hall = "990102-HALL"
+    with pytest.raises(RuntimeError):
+        client.post(f"/cannot-do/{hall}/", {**matter(subject_unit="990102-W02"),
+                                             "attachments": [png(), png("二.png")]})
+    assert stored_files(media) == [] and not Attachment.objects.exists()
+    assert not Case.objects.exists()
+
+    monkeypatch.undo()  # the same form again: filed, with both files
+    answer = client.post(f"/cannot-do/{hall}/", {**matter(subject_unit="990102-W02"),
+                                                  "attachments": [png(), png("二.png")]})
+    assert answer.status_code == 200
+    assert len(stored_files(media)) == 2 and Attachment.objects.count() == 2
+
+
+def test_a_staff_upload_that_fails_leaves_no_file_on_disk(users, media, monkeypatch):
+    from qinqing.cases import services, timeline
+
+    case = services.create_case(users["intake"], {
+        "kind": "complaint", "channel": "hotline", "category": "SPFW-01", "region": "990102",
+        "title": "窗口推诿", "content": "办理营业执照变更时窗口工作人员推诿。"}).case
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected after the file was written")
+
+    monkeypatch.setattr(timeline, "append", broken)
+    with pytest.raises(RuntimeError):
+        services.add_attachment(case.number, users["dispatcher"], png())
+    assert stored_files(media) == [] and not Attachment.objects.exists()

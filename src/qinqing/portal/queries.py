@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import IntegerField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +65,13 @@ def _still_open(until: datetime | None) -> datetime | None:
 
 
 @dataclass(frozen=True)
+class PublicFile:
+    pk: int
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
 class PublicCase:
     number: str
     kind: str
@@ -76,6 +86,7 @@ class PublicCase:
     steps: list[Step]
     rating_until: datetime | None = None  # open for an online judgement until then
     satisfaction: str = ""  # the judgement given (online or by callback), in words
+    files: tuple[PublicFile, ...] = ()  # the files the person sent with the matter
 
 
 def check(number: str, code: str) -> Case | None:
@@ -107,7 +118,25 @@ def public_case(number: str) -> PublicCase | None:
         answer=case.answer if case.state in ANSWER_SHOWN else "",
         received_at=case.received_at, steps=steps,
         rating_until=_still_open(rating_closes_at(case, clock)),
-        satisfaction=case.get_satisfaction_display() if case.satisfaction else "")
+        satisfaction=case.get_satisfaction_display() if case.satisfaction else "",
+        files=tuple(PublicFile(pk, name, size) for pk, name, size
+                    in _reporters_files(case).values_list("pk", "name", "size")))
+
+
+def _reporters_files(case: Case):
+    """The attachments the person sent with the matter (cases.services.attach_from_reporter
+    says so on their `attach` event): never staff uploads nor documents the platform
+    filed, such as reminder letters, which have no uploader either."""
+    sent = (case.events.filter(action="attach", data__by="reporter")
+            .values_list(Cast(KT("data__attachment"), IntegerField())))
+    return case.attachments.filter(pk__in=sent).order_by("pk")
+
+
+def reporters_file(number: str, pk: int):
+    """One file the person sent with case `number`, or None (another case's, staff's, or
+    none): for the person holding the case's query code (the view checks that)."""
+    case = Case.objects.filter(number=number).first()
+    return None if case is None else _reporters_files(case).filter(pk=pk).first()
 
 
 def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -153,7 +153,7 @@ def submit(data: dict, *, token: str, address: str, enterprise_code: str = "",
         if index:
             _limit(per_phone, index, _("Too many matters from this phone today. Try again "
                                        "later, or call the 12345 hotline."))
-    with transaction.atomic():
+    with case_services.files_removed_on_failure(), transaction.atomic():
         intake = case_services.create_case(None, {**data, "channel": channel},
                                            idempotency_key=f"portal:{token}", now=now)
         if intake.created:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("track/<str:number>/", views.tracked_case, name="case"),
     path("track/<str:number>/rate/", views.rate, name="rate"),
+    path("track/<str:number>/files/<int:pk>/", views.tracked_file, name="file"),
 ]

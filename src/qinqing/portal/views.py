@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qinqing.cases.confidential import code_groups, mask_phone
+from qinqing.cases.downloads import attachment_response
 from qinqing.cases.errors import InvalidInput
 from qinqing.cases.models import Channel
 from qinqing.org.models import Role, Unit
@@ -68,6 +69,17 @@ def tracked_case(request, number: str):
     if case is None:  # remembered, then deleted (a test database, a restore)
         return redirect("portal:track")
     return render(request, "portal/case.html", {"case": case, "rate_form": RateForm()})
+
+
+def tracked_file(request, number: str, pk: int):
+    """A file the person sent with the matter, for the session that gave its query code."""
+    number = number.strip().upper()
+    if not _remembered(request, number):
+        return redirect(reverse("portal:track") + f"?number={number[:40]}")
+    attachment = queries.reporters_file(number, pk)
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)
 
 
 @require_POST

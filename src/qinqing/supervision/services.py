@@ -131,7 +131,10 @@ def apply_step(step_id: int, now: datetime | None = None) -> str:
 
 
 def _apply_step(step_id: int, now: datetime, ahead: "_Rendered | None", inline: bool) -> str:
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+    # A letter's PDF is written to storage in this transaction (file_document): deleted
+    # again if the transaction fails.
+    with (case_services.files_removed_on_failure(), transaction.atomic(),
+          translation.override(settings.LANGUAGE_CODE)):
         case_id = (EscalationStep.objects.filter(pk=step_id)
                    .values_list("case_id", flat=True).first())
         if case_id is None:

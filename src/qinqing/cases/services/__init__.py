@@ -20,7 +20,7 @@ The modules, by concern (callers use the names exported here: `services.perform(
 
 from qinqing.cases.services.attachments import (
     ATTACHMENT_ROLES, ATTACHMENT_TYPES, Upload, add_attachment, attach_from_reporter,
-    check_upload, file_document,
+    check_upload, file_document, files_removed_on_failure,
 )
 from qinqing.cases.services.holidays import recompute_provisional_deadlines
 from qinqing.cases.services.intake import (
@@ -35,7 +35,8 @@ from qinqing.cases.services.tokens import issue_token, revoke_tokens
 __all__ = [
     "ATTACHMENT_ROLES", "ATTACHMENT_TYPES", "EDITABLE_FIELDS", "FINDING_ROLES", "INTAKE_ROLES",
     "Intake", "Upload", "add_attachment", "attach_from_reporter", "case_received",
-    "check_upload", "create_case", "file_document", "issue_token", "perform",
+    "check_upload", "create_case", "file_document", "files_removed_on_failure", "issue_token",
+    "perform",
     "recompute_provisional_deadlines", "reclassify_report", "revoke_tokens", "rotate_keys",
     "validate_payload",
     "unmask_reporters",

@@ -3,7 +3,9 @@ public portal, one the platform generates."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,6 +68,33 @@ def too_large(limit: int) -> str:
     return _("A file may be at most %(kb)s KB.") % {"kb": max(1, limit >> 10)}
 
 
+# The files written inside `files_removed_on_failure` (the storage's names), if any.
+_WRITTEN: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "attachments_written", default=None)
+
+
+@contextmanager
+def files_removed_on_failure():
+    """Around a transaction that stores files: if it fails (an error inside it, or its
+    commit), the files it wrote are deleted again. A file is written to storage when its
+    row is saved, and storage does not roll back with the database: without this, a
+    failure after the write would leave the file on disk with no row naming it. (A
+    process killed mid-transaction still can; docs/portal.md.) Put it outside the
+    `transaction.atomic()` so that a failed commit is covered too."""
+    written: list[str] = []
+    token = _WRITTEN.set(written)
+    try:
+        yield
+    except BaseException:
+        from django.core.files.storage import default_storage
+
+        for name in written:
+            default_storage.delete(name)
+        raise
+    finally:
+        _WRITTEN.reset(token)
+
+
 def _store(case: Case, upload: Upload, uploaded_by: User | None, now: datetime) -> "Attachment":
     from django.core.files.base import ContentFile
 
@@ -77,6 +106,9 @@ def _store(case: Case, upload: Upload, uploaded_by: User | None, now: datetime) 
     # The stored name is ours (never the sender's): the type's own extension.
     attachment.file.save(f"file{ATTACHMENT_TYPES[upload.content_type]}",
                          ContentFile(upload.body), save=False)
+    written = _WRITTEN.get()
+    if written is not None:
+        written.append(attachment.file.name)
     attachment.save()
     return attachment
 
@@ -94,7 +126,7 @@ def add_attachment(case_number: str, actor: User, upload) -> "Attachment":
         raise Forbidden(_("Your role may not attach files."))
     checked = check_upload(upload)
     now = timezone.now()
-    with transaction.atomic():
+    with files_removed_on_failure(), transaction.atomic():
         case = visible_cases(actor).select_for_update().filter(number=case_number).first()
         if case is None:
             raise NotFound(_("No case %(number)s.") % {"number": case_number})
