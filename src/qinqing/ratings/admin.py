@@ -21,7 +21,7 @@ class RatingAdmin(ReadOnlyAdmin):
               "status", "follow_up_of", "outcome")
     readonly_fields = fields
 
-    @admin.display(description=_("Outcome"))
+    @admin.display(description=_("Outcome of the rating"))
     def outcome(self, rating: Rating) -> str:
         return outcomes.outcome(rating) if rating.round == 1 else ""
 

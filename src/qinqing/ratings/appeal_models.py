@@ -34,12 +34,12 @@ class Appeal(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     appealed_at = models.DateTimeField(_("Appealed at"))
     reason = models.TextField(_("Why the rating is mistaken or malicious"))
-    decision = models.CharField(_("Decision"), max_length=10, choices=Decision.choices,
+    decision = models.CharField(_("Review decision"), max_length=10, choices=Decision.choices,
                                 default=Decision.OPEN)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Reviewer"),
                                    null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("Reviewed at"), null=True, blank=True)
     decision_reason = models.TextField(_("Reasons of the decision"), blank=True)
 
     class Meta:

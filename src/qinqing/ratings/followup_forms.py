@@ -46,7 +46,7 @@ class AppealForm(TextForm):
 
 class DecisionForm(TextForm):
     decision = forms.ChoiceField(
-        label=_("Decision"), widget=forms.RadioSelect,
+        label=_("Review decision"), widget=forms.RadioSelect,
         choices=[("uphold", _("Uphold: the rating is invalid")),
                  ("reject", _("Reject: the rating stands"))],
         error_messages={"required": _("Choose to uphold or reject the appeal."),
