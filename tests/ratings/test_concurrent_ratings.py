@@ -68,3 +68,44 @@ def test_twenty_forms_of_one_phone_at_once_make_one_rating(code):
         outcomes = list(pool.map(send, range(20)))
     assert outcomes.count("rated") == 1, outcomes
     assert Rating.objects.count() == 1 and Case.objects.count() == 1
+
+
+def test_ten_follow_ups_of_one_rating_at_once_make_one(code):
+    """The rater sends the follow-up form ten times at once (a double click, a retry):
+    one follow-up, one callback of the case; the case row's lock and the one-to-one
+    `follow_up_of` decide."""
+    from qinqing.cases import services as case_services
+    from qinqing.cases.models import State
+    from qinqing.org.models import Role, User
+    from qinqing.org.services import ensure_staff
+    from qinqing.portal.services import Refused
+    from qinqing.ratings import followup
+    from tests.ratings.conftest import HALL
+
+    rated = services.rate(code, {**BAD}, token="a" * 32, address="10.0.0.1")
+    number = rated.rating.case.number
+    hall = Unit.objects.get(code=HALL)
+    handler, _ = ensure_staff(username="hall-handler", full_name="孙丽", unit=hall,
+                              role=Role.HANDLER, password="x")
+    case_services.perform(number, "sign", handler)
+    case_services.perform(number, "reply", handler, {"answer": "已整改。"})
+    case_services.perform(number, "review", User.objects.get(username="dispatcher"))
+
+    def send(level):
+        try:
+            followup.rate_again(number, {"level": level, "text": "仍未解决。"})
+            return "rated"
+        except Refused:
+            return "refused"
+        except OperationalError:
+            return "busy"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(send, [1, 5] * 5))
+    assert outcomes.count("rated") == 1, outcomes
+    assert Rating.objects.filter(round=2).count() == 1
+    case = Case.objects.get()
+    assert case.state in (State.CLOSED, State.HANDLING)
+    assert case.events.filter(action__in=["callback", "reopen"]).count() == 1

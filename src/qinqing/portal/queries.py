@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinqing.cases import timeline
 from qinqing.cases.events import stage_label
-from qinqing.cases.models import Case, State
+from qinqing.cases.models import Case, Channel, State
 from qinqing.cases.models.clocks import Stage, StageClock
 from qinqing.cases.queries import leaf_categories, public_status
 from qinqing.enterprises.models import Enterprise, normalise_credit_code
@@ -53,8 +53,12 @@ class Step:
 def rating_closes_at(case: Case, clock: StageClock | None) -> datetime | None:
     """Until when the person may judge the answer online: while the case waits for its
     callback, for QINQING_ONLINE_RATING_DAYS working days after the answer left the unit.
-    None when it cannot be judged online (not answered yet, or already judged)."""
+    None when it cannot be judged online (not answered yet, or already judged), and for
+    a bad rating's rectification, whose fix its rater judges by the follow-up rating
+    instead (qinqing.ratings.followup, shown on this page through its own tag)."""
     if case.state != State.REVIEWED or clock is None or clock.stage != Stage.CALLBACK:
+        return None
+    if case.channel == Channel.RATING:
         return None
     limit = Limit(settings.QINQING_ONLINE_RATING_DAYS, LimitUnit.WORKING_DAYS)
     return compute_deadline(current_calendar(), clock.started_at, limit).due

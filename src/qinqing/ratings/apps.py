@@ -9,7 +9,14 @@ class RatingsConfig(AppConfig):
     verbose_name = _("Ratings")
 
     def ready(self) -> None:
+        from qinqing.cases import timeline
+        from qinqing.ratings import events, followup
+
         checks.register(check_rectification_limit)
+        timeline.register("ratings", *events.KINDS)
+        # A rectification whose reply left the unit invites its rater to rate the fix.
+        timeline.case_changed.connect(followup.invite,
+                                      dispatch_uid="ratings: invite the follow-up rating")
 
 
 def check_rectification_limit(app_configs=None, **kwargs):

@@ -73,7 +73,16 @@ GBT_CHANNEL = {Channel.WEB: 1, Channel.MOBILE: 2, Channel.SCAN: 3, Channel.HALL_
 
 
 class Round(models.IntegerChoices):
-    """评价次数: the first rating, or the rating of a fix (not built yet)."""
+    """评价次数: the first rating, or the rating of the fix (ratings/followup.py)."""
 
     FIRST = 1, _("First rating")
     FOLLOW_UP = 2, _("Follow-up rating")
+
+
+class Status(models.TextChoices):
+    """Whether a rating counts: an answering unit's appeal (申诉复核) puts it under appeal;
+    an upheld appeal marks it invalid (never deleted), a rejected one valid again."""
+
+    VALID = "valid", _("Valid")
+    UNDER_APPEAL = "under_appeal", _("Under appeal")
+    INVALID = "invalid", _("Invalid")

@@ -23,7 +23,7 @@ from qinqing.codes.models import SupervisionCode
 from qinqing.crypto_fields import EncryptedTextField
 from qinqing.enterprises.models import Enterprise
 from qinqing.org.models import Unit
-from qinqing.ratings.levels import FIRST_BAD, Channel, Level, Reason, Round
+from qinqing.ratings.levels import FIRST_BAD, Channel, Level, Reason, Round, Status
 
 
 class Rating(models.Model):
@@ -60,6 +60,14 @@ class Rating(models.Model):
     form_token = models.CharField(max_length=32, unique=True, editable=False)
     case = models.OneToOneField(Case, verbose_name=_("Rectification case"), null=True,
                                 blank=True, on_delete=models.PROTECT, related_name="rating")
+    # The rating of the fix (round 2), pointing at the first rating: one-to-one, so the
+    # database keeps one follow-up per first rating (ratings/followup.py).
+    follow_up_of = models.OneToOneField("self", verbose_name=_("Follow-up of"), null=True,
+                                        blank=True, on_delete=models.PROTECT,
+                                        related_name="follow_up")
+    # An upheld appeal marks a rating invalid; it is never deleted (ratings/appeals.py).
+    status = models.CharField(_("Validity"), max_length=12, choices=Status.choices,
+                              default=Status.VALID)
 
     class Meta:
         verbose_name = _("Rating")
@@ -68,9 +76,16 @@ class Rating(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5),
                                    name="rating_level_1_to_5"),
+            # A follow-up rates the fix of the first rating's case: it has no case of
+            # its own, and a bad one reopens that case (ratings/followup.py).
             models.CheckConstraint(
-                condition=Q(level__lt=FIRST_BAD) | ~Q(reason="") & Q(case__isnull=False),
+                condition=Q(level__lt=FIRST_BAD) | Q(round=Round.FOLLOW_UP)
+                | ~Q(reason="") & Q(case__isnull=False),
                 name="rating_bad_has_reason_and_case"),
+            models.CheckConstraint(
+                condition=Q(round=Round.FIRST, follow_up_of__isnull=True)
+                | Q(round=Round.FOLLOW_UP, follow_up_of__isnull=False, case__isnull=True),
+                name="rating_follow_up_round_and_link"),
             models.CheckConstraint(condition=Q(unit__isnull=False, staff__isnull=True,
                                                enterprise__isnull=True)
                                    | Q(unit__isnull=True, staff__isnull=False,
@@ -89,3 +104,7 @@ class Rating(models.Model):
     @property
     def is_bad(self) -> bool:
         return self.level >= FIRST_BAD
+
+
+# Appeals (申诉复核) live in their own module; imported here so Django finds the model.
+from qinqing.ratings.appeal_models import Appeal  # noqa: E402,F401

@@ -9,3 +9,15 @@ urlpatterns = [
     # without ratings and as the name codes reverses to print its addresses.
     path("c/<str:token>", views.scan, name="scan"),
 ]
+
+# The follow-up rating, appeals and the rater's callback details (ratings/followup_views.py).
+from qinqing.ratings import followup_views  # noqa: E402
+
+urlpatterns += [
+    path("track/<str:number>/rate-again/", followup_views.rate_again, name="rate-again"),
+    path("ratings/cases/<str:number>/rate-again/", followup_views.rate_again_by_phone,
+         name="rate-again-by-phone"),
+    path("ratings/cases/<str:number>/appeal/", followup_views.appeal, name="appeal"),
+    path("ratings/appeals/<int:pk>/decide/", followup_views.decide, name="decide"),
+    path("ratings/cases/<str:number>/rater/", followup_views.rater, name="rater"),
+]

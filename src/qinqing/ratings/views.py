@@ -14,7 +14,7 @@ from qinqing.cases.errors import InvalidInput
 from qinqing.codes import queries as code_queries
 from qinqing.codes.views import lookup
 from qinqing.portal import services as portal_services
-from qinqing.ratings import services
+from qinqing.ratings import outcomes, services
 from qinqing.ratings.forms import RateForm
 from qinqing.security import client_address
 
@@ -59,7 +59,9 @@ def scan(request, token: str):
         return _page(request, code, form, status=400)
     return render(request, "ratings/rated.html", {
         "rated": rated, "shown": code_queries.shown(code),
-        "code_groups": code_groups(rated.query_code) if rated.query_code else []})
+        "code_groups": code_groups(rated.query_code) if rated.query_code else [],
+        # A second send of the form shows the rating again, with what became of it.
+        "outcome": "" if rated.created else outcomes.outcome(rated.rating)})
 
 
 def _page(request, code, form, *, status=200, **extra):
