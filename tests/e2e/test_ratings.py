@@ -25,6 +25,8 @@ from qinqing.org.services import ensure_staff
 window = Unit.objects.get(code="{WINDOW}")
 ensure_staff(username="hall-handler", full_name="孙丽", unit=window.parent,
              role=Role.HANDLER, password="{PASSWORD}")
+ensure_staff(username="hall-leader", full_name="周平", unit=window.parent,
+             role=Role.UNIT_LEADER, password="{PASSWORD}")
 code = (SupervisionCode.objects.filter(unit=window, revoked_at=None).first()
         or services.issue(window, by=None))
 print("TOKEN", code.token)
@@ -67,6 +69,7 @@ def test_a_very_dissatisfied_rating_reaches_the_halls_inbox(wb, server):
     number = phone.get_by_test_id("case-number").inner_text()
     assert re.fullmatch(r"QQ-\d{4}-\d{6}", number), number
     expect(phone.get_by_test_id("query-code")).to_have_text(re.compile(r"\w{4} \w{4} \w{3}"))
+    query_code = phone.get_by_test_id("query-code").inner_text()
     no_horizontal_scroll(phone)
     check_page(phone)
     screenshot(phone, "ratings-rated-phone")
@@ -83,3 +86,27 @@ def test_a_very_dissatisfied_rating_reaches_the_halls_inbox(wb, server):
     no_horizontal_scroll(handler)
     check_page(handler)
     screenshot(handler, "ratings-case-handler")
+
+    # The hall reports its fix (signed, answered, approved by its head); the rater opens
+    # the case with its number and query code and rates the fix; the outcome shows.
+    wb.api("hall-handler", "POST", f"/cases/{number}/actions/sign", {})
+    wb.api("hall-handler", "POST", f"/cases/{number}/actions/reply",
+           {"answer": "已约谈窗口工作人员，一次性告知所缺材料的清单已张贴在窗口。"})
+    wb.api("hall-leader", "POST", f"/cases/{number}/actions/review", {})
+    phone.goto("/track/")
+    phone.get_by_label("工单编号").fill(number)
+    phone.get_by_label("查询码").fill(query_code)
+    with phone.expect_navigation():
+        phone.get_by_test_id("track-submit").tap()
+    expect(phone.get_by_test_id("public-answer")).to_contain_text("一次性告知")
+    expect(phone.get_by_test_id("follow-up-form")).to_be_visible()
+    expect(phone.get_by_test_id("rate")).to_have_count(0)  # no second, general judgement
+    phone.get_by_test_id("follow-up-form").get_by_label("满意", exact=True).check()
+    with phone.expect_navigation():
+        phone.get_by_test_id("follow-up-submit").tap()
+    expect(phone.get_by_test_id("track-outcome")).to_contain_text("整改后复评：满意")
+    expect(phone.get_by_test_id("follow-up-form")).to_have_count(0)
+    expect(phone.get_by_test_id("public-judgement")).to_have_count(0)  # said once, above
+    no_horizontal_scroll(phone)
+    check_page(phone)
+    screenshot(phone, "ratings-follow-up-phone")

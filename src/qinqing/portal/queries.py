@@ -122,7 +122,10 @@ def public_case(number: str) -> PublicCase | None:
         answer=case.answer if case.state in ANSWER_SHOWN else "",
         received_at=case.received_at, steps=steps,
         rating_until=_still_open(rating_closes_at(case, clock)),
-        satisfaction=case.get_satisfaction_display() if case.satisfaction else "",
+        # A rectification's callback is its rater's follow-up rating, which the ratings
+        # panel on this page shows with the first rating: not said twice.
+        satisfaction=(case.get_satisfaction_display()
+                      if case.satisfaction and case.channel != Channel.RATING else ""),
         files=tuple(PublicFile(pk, name, size) for pk, name, size
                     in _reporters_files(case).values_list("pk", "name", "size")))
 
