@@ -10,6 +10,12 @@ class RatingsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_rectification_limit)
+        from qinqing.cases import timeline
+        from qinqing.ratings import invitations
+
+        # A closed case's reporter is invited to rate it by SMS (invitations.py).
+        timeline.case_changed.connect(invitations.on_case_changed,
+                                      dispatch_uid="ratings: invite at close")
 
 
 def check_rectification_limit(app_configs=None, **kwargs):
