@@ -228,6 +228,8 @@ def test_a_good_rating_is_stored_with_its_gbt_fields():
     # The link is used: the page says so, and nothing more is stored.
     again = Client().post(f"/r/{invitation.token}", form(level="1"))
     assert again.status_code == 410 and "已经评价" in again.content.decode()
+    invalid = Client().post(f"/r/{invitation.token}", form(level="9"))
+    assert invalid.status_code == 410
     assert Client().get(f"/r/{invitation.token}").status_code == 410
     assert Rating.objects.count() == 1
 

@@ -131,3 +131,13 @@ def test_the_download_runs_the_same_statements_for_one_rating_or_many(
         manager.get(one)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(rows_of(manager.get(every).content)) == 4
+
+
+def test_the_managers_page_offers_the_period_in_chinese(demo_org):
+    manager = Client()
+    manager.force_login(user("supervisor"))
+    page = manager.get("/ratings/export/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "评价导出" in html and "GB/T 39046" in html
+    assert 'name="from"' in html and 'name="to"' in html and "反向编号" in html
+    assert 'aria-current="page"' in html  # the menu's item

@@ -27,7 +27,7 @@ from qinqing.codes.queries import may_manage
 from qinqing.org.queries import visible_units
 from qinqing.portal import services as portal_services
 from qinqing.portal.queries import public_case
-from qinqing.ratings import case_ratings, defaults, export as exports, invitations
+from qinqing.ratings import case_ratings, defaults, export as exports, invitations, services
 from qinqing.ratings.forms import CaseRateForm
 from qinqing.security import FailureWindow, client_address
 
@@ -56,7 +56,10 @@ def rate_case(request, token: str):
             "message": _("This link is not valid. Check that you opened the whole address "
                          "from the SMS, or call 12345.")}, status=404)
     why = case_ratings.refusal(invitation, timezone.now())
-    if why and request.method == "GET":
+    # A closed link is closed whatever was sent, except the form that rated it, sent
+    # again (a double click, a retry): it answers below with its rating.
+    if why and (request.method == "GET"
+                or services.existing(request.POST.get("token", "")[:32]) is None):
         return _closed(request, why)
     if request.method == "GET":
         return _page(request, invitation, CaseRateForm(initial={"token": uuid.uuid4().hex}))
@@ -99,6 +102,10 @@ def export(request):
     masked: whole numbers only from the command line."""
     if not request.user.is_authenticated or not may_manage(request.user):
         raise PermissionDenied
+    if "from" not in request.GET and "to" not in request.GET:
+        today = timezone.localdate()
+        return render(request, "ratings/export.html", {
+            "start": today.replace(day=1), "end": today, "nav_current": "ratings:export"})
     try:
         start = date.fromisoformat(request.GET.get("from", ""))
         end = date.fromisoformat(request.GET.get("to", ""))
