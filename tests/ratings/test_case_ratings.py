@@ -372,14 +372,19 @@ def test_the_database_keeps_one_rating_per_case_and_round_and_no_bad_default():
                       visit_day=timezone.localdate(), form_token=fields.pop("t"))
         return Rating(**{**values, **fields})
 
-    row(t="e" * 32).save()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        row(t="f" * 32, is_default=True).save()
+    # A bad rating with its case is accepted (rolled back): the bad default below is
+    # refused for being a default, nothing else.
+    with transaction.atomic():
+        row(t="k" * 32, level=4, reason="staff", case=case).save(force_insert=True)
+        transaction.set_rollback(True)
+    # Each refused for the one rule it breaks (round 1, nothing stored yet).
     with pytest.raises(IntegrityError), transaction.atomic():  # a case and an object
-        row(t="g" * 32, round=2, unit=invitation.unit).save()
+        row(t="g" * 32, unit=invitation.unit).save()
     with pytest.raises(IntegrityError), transaction.atomic():  # a bad default
-        row(t="h" * 32, round=2, level=4, reason="staff", is_default=True).save()
+        row(t="h" * 32, level=4, reason="staff", case=case, is_default=True).save()
     with pytest.raises(IntegrityError), transaction.atomic():  # nothing rated
-        row(t="i" * 32, round=2, rated_case=None).save()
-    row(t="j" * 32, round=2).save()  # the follow-up round is another rating
-    assert Rating.objects.filter(rated_case=case).count() == 2
+        row(t="i" * 32, rated_case=None).save()
+    row(t="e" * 32).save()
+    with pytest.raises(IntegrityError), transaction.atomic():  # a second of the round
+        row(t="f" * 32, is_default=True).save()
+    assert Rating.objects.filter(rated_case=case).count() == 1
