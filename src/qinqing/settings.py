@@ -45,6 +45,12 @@ Environment variables:
   QINQING_RESOLUTION_BASE  resolution rate over rated callbacks (default) or all
   QINQING_HOT_TOPICS_TTL   seconds a process keeps the dashboard's hot topics; default 300
   QINQING_BULLETIN_ISSUER  issuing body in a bulletin's red header; default: <city>优化营商环境监督专线
+  QINQING_RATING_INVITE_DELAY, QINQING_RATING_REINVITE_DAYS, QINQING_RATING_DEFAULT_DAYS,
+  QINQING_RATING_DEFAULT_LEVEL
+                           ratings of closed cases: hours from the close to the SMS
+                           invitation (default 2), natural days to the one reminder (3)
+                           and to the default rating (7), the default level (3 = 基本满意;
+                           1-3 only): docs/ratings.md
   QINQING_PUBLIC_URL       the site's public address (https://host), printed in the QR codes
                            `qinqing codes sheet` makes; the pages use the request's own
 """
@@ -348,6 +354,14 @@ try:
     QINQING_RATINGS_PER_PHONE = env_int("QINQING_RATINGS_PER_PHONE", 10, 1, 1000)
     QINQING_RECTIFICATION_LIMIT = os.environ.get("QINQING_RECTIFICATION_LIMIT", "5d")
     QINQING_RATING_CATEGORY = os.environ.get("QINQING_RATING_CATEGORY", "SPFW")
+    # Ratings of closed cases (qinqing.ratings.invitations, .defaults): the SMS invitation
+    # goes this many hours after the close (moved out of the night), once more this many
+    # natural days after it if not rated; after QINQING_RATING_DEFAULT_DAYS natural days
+    # the case gets QINQING_RATING_DEFAULT_LEVEL (1-3: never a bad default), counted apart.
+    QINQING_RATING_INVITE_DELAY = env_int("QINQING_RATING_INVITE_DELAY", 2, 0, 72)
+    QINQING_RATING_REINVITE_DAYS = env_int("QINQING_RATING_REINVITE_DAYS", 3, 1, 30)
+    QINQING_RATING_DEFAULT_DAYS = env_int("QINQING_RATING_DEFAULT_DAYS", 7, 1, 60)
+    QINQING_RATING_DEFAULT_LEVEL = env_int("QINQING_RATING_DEFAULT_LEVEL", 3, 1, 3)
     # How long, in working days after the answer leaves the unit, the person may judge it
     # on the tracking page (dissatisfied reopens the case); then the callback agents call.
     QINQING_ONLINE_RATING_DAYS = env_int("QINQING_ONLINE_RATING_DAYS", 5, 1, 60)

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 STEPS = (
     "qinqing.background.services.recover_orphaned_jobs",
     "qinqing.supervision.ladder.sweep",
+    "qinqing.ratings.invitations.sweep",  # before delivery: its SMS go out this tick
     "qinqing.notifications.services.deliver_due",
     "qinqing.insights.hot_topics.segment_recent",
     "qinqing.background.services.prune",

@@ -13,12 +13,14 @@ class RatingAdmin(ReadOnlyAdmin):
     marks one invalid: ratings/appeals.py). The rater's name and phone are not listed."""
 
     list_display = ("rated_at", "level", "channel", "round", "status", "unit", "staff",
-                    "enterprise", "answerable_unit", "reason", "case")
-    list_filter = ("level", "channel", "round", "status", "reason")
-    list_select_related = ("unit", "staff", "enterprise", "answerable_unit", "case")
+                    "enterprise", "rated_case", "answerable_unit", "reason", "case",
+                    "is_default")
+    list_filter = ("level", "channel", "round", "status", "reason", "is_default")
+    list_select_related = ("unit", "staff", "enterprise", "rated_case", "answerable_unit",
+                           "case")
     fields = ("rated_at", "level", "channel", "round", "code", "unit", "staff", "enterprise",
-              "answerable_unit", "region", "reason", "text", "phone_verified", "case",
-              "status", "follow_up_of", "outcome")
+              "rated_case", "service_item", "answerable_unit", "region", "reason", "text",
+              "phone_verified", "case", "is_default", "status", "follow_up_of", "outcome")
     readonly_fields = fields
 
     @admin.display(description=_("Outcome of the rating"))

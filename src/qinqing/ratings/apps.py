@@ -10,13 +10,16 @@ class RatingsConfig(AppConfig):
 
     def ready(self) -> None:
         from qinqing.cases import timeline
-        from qinqing.ratings import events, followup
+        from qinqing.ratings import events, followup, invitations
 
         checks.register(check_rectification_limit)
         timeline.register("ratings", *events.KINDS)
         # A rectification whose reply left the unit invites its rater to rate the fix.
         timeline.case_changed.connect(followup.invite,
                                       dispatch_uid="ratings: invite the follow-up rating")
+        # A closed case's reporter is invited to rate it by SMS (invitations.py).
+        timeline.case_changed.connect(invitations.on_case_changed,
+                                      dispatch_uid="ratings: invite at close")
 
 
 def check_rectification_limit(app_configs=None, **kwargs):

@@ -134,7 +134,8 @@ def rate_again(number: str, data: dict, *, actor: User | None = None,
                             "call you back if you left a phone."))
         follow = Rating(
             code_id=first.code_id, unit_id=first.unit_id, staff_id=first.staff_id,
-            enterprise_id=first.enterprise_id, answerable_unit_id=first.answerable_unit_id,
+            enterprise_id=first.enterprise_id, rated_case_id=first.rated_case_id,
+            answerable_unit_id=first.answerable_unit_id,
             region_id=first.region_id, object_key=first.object_key, level=fields["level"],
             channel=Channel.PHONE if by_phone else Channel.WEB, round=Round.FOLLOW_UP,
             text=fields["text"], rated_at=now, visit_day=timezone.localdate(now),

@@ -63,3 +63,12 @@ class RateForm(TextForm):
                 self.add_error("sms_code", _("Enter the SMS code sent to your phone, or "
                                              "leave the phone out."))
         return data
+
+
+class CaseRateForm(RateForm):
+    """The form of a case's SMS link (/r/<token>): the level, and for a bad one the
+    reason and what happened. No name or phone: the link went to the case's reporter."""
+
+    name = None
+    phone = None
+    sms_code = None

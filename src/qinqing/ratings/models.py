@@ -27,8 +27,16 @@ from qinqing.ratings.levels import FIRST_BAD, Channel, Level, Reason, Round, Sta
 
 
 class Rating(models.Model):
-    code = models.ForeignKey(SupervisionCode, verbose_name=_("Supervision code"),
-                             on_delete=models.PROTECT, related_name="ratings")
+    # A scan's rating names its code; a case's rating (issue 17 §3) has none and names
+    # the case instead (`rated_case`). Each rating is of exactly one kind (constraints).
+    code = models.ForeignKey(SupervisionCode, verbose_name=_("Supervision code"), null=True,
+                             blank=True, on_delete=models.PROTECT, related_name="ratings")
+    rated_case = models.ForeignKey(Case, verbose_name=_("Case rated"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="service_ratings")
+    # 事项编码/名称 of the service item rated, as given (the catalogue is a later issue).
+    service_item = models.CharField(_("Service item"), max_length=200, blank=True)
+    # Given by the platform when nobody rated in time (ratings.defaults): counted apart.
+    is_default = models.BooleanField(_("Default rating"), default=False)
     # The object as it was at the moment of rating (a code is for exactly one of them):
     # later moves of a window or a staff member do not move old ratings.
     unit = models.ForeignKey(Unit, verbose_name=_("Unit"), null=True, blank=True,
@@ -86,13 +94,26 @@ class Rating(models.Model):
                 condition=Q(round=Round.FIRST, follow_up_of__isnull=True)
                 | Q(round=Round.FOLLOW_UP, follow_up_of__isnull=False, case__isnull=True),
                 name="rating_follow_up_round_and_link"),
-            models.CheckConstraint(condition=Q(unit__isnull=False, staff__isnull=True,
-                                               enterprise__isnull=True)
-                                   | Q(unit__isnull=True, staff__isnull=False,
-                                       enterprise__isnull=True)
-                                   | Q(unit__isnull=True, staff__isnull=True,
-                                       enterprise__isnull=False),
+            models.CheckConstraint(condition=Q(code__isnull=False, rated_case__isnull=True)
+                                   & (Q(unit__isnull=False, staff__isnull=True,
+                                        enterprise__isnull=True)
+                                      | Q(unit__isnull=True, staff__isnull=False,
+                                          enterprise__isnull=True)
+                                      | Q(unit__isnull=True, staff__isnull=True,
+                                          enterprise__isnull=False))
+                                   | Q(code__isnull=True, rated_case__isnull=False,
+                                       unit__isnull=True, staff__isnull=True,
+                                       enterprise__isnull=True),
                                    name="rating_for_exactly_one_object"),
+            # One rating of a case per round, real or default: the first to commit wins,
+            # so a default never overwrites a real one that came in at the same moment.
+            models.UniqueConstraint(fields=["rated_case", "round"],
+                                    condition=Q(rated_case__isnull=False),
+                                    name="rating_one_per_case_round"),
+            # Only a case's rating can be a default one, and never a bad one.
+            models.CheckConstraint(condition=Q(is_default=False)
+                                   | Q(rated_case__isnull=False, level__lt=FIRST_BAD),
+                                   name="rating_default_of_case_not_bad"),
             models.UniqueConstraint(fields=["phone_index", "object_key", "visit_day"],
                                     condition=~Q(phone_index=""),
                                     name="rating_one_per_phone_object_day"),
@@ -108,3 +129,4 @@ class Rating(models.Model):
 
 # Appeals (申诉复核) live in their own module; imported here so Django finds the model.
 from qinqing.ratings.appeal_models import Appeal  # noqa: E402,F401
+from qinqing.ratings.invitation_model import Invitation  # noqa: E402,F401 (issue 17 §3)

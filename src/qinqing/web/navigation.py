@@ -48,6 +48,8 @@ NAV = [
                                                              Role.ADMINISTRATOR})),
     NavItem("codes:manage", _("Supervision codes"), frozenset({Role.SUPERVISOR,
                                                                Role.ADMINISTRATOR})),
+    NavItem("ratings:export", _("Ratings export"), frozenset({Role.SUPERVISOR,
+                                                             Role.ADMINISTRATOR})),
     NavItem("portal:review-letters", _("Mailbox letters"), frozenset({Role.DISPATCHER,
                                                                      Role.ADMINISTRATOR})),
     NavItem("cases:search", _("Find cases"), ALL),
