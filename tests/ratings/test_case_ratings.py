@@ -388,3 +388,37 @@ def test_the_database_keeps_one_rating_per_case_and_round_and_no_bad_default():
     with pytest.raises(IntegrityError), transaction.atomic():  # a second of the round
         row(t="f" * 32, is_default=True).save()
     assert Rating.objects.filter(rated_case=case).count() == 1
+
+
+def test_a_bad_case_rating_is_followed_up_on_its_rectification_and_keeps_the_case_rated():
+    """A case's bad rating → its rectification → the unit's fix → the rater rates again
+    on /track/: the follow-up rates the same case (the check constraint wants exactly one
+    kind of object: a follow-up copies the first rating's), and the outcome shows."""
+    import re
+
+    from qinqing.ratings.levels import Round
+
+    invitation = invited()
+    page = Client().post(f"/r/{invitation.token}",
+                         form(level="5", reason="staff", text="答复与事实不符，没有人核实。"))
+    assert page.status_code == 200
+    first = Rating.objects.get()
+    rectification = first.case
+    shown = re.search(r'data-testid="query-code">(.*?)</dd>', page.content.decode(), re.S)[1]
+    code = "".join(re.findall(r"<span>(\w+)</span>", shown))
+    now = timezone.now()
+    case_services.perform(rectification.number, "sign", user("handler"), now=now)
+    case_services.perform(rectification.number, "reply", user("handler"),
+                          {"answer": "已重新核实并当面说明。"}, now=now + timedelta(minutes=1))
+    case_services.perform(rectification.number, "review", user("leader"),
+                          now=now + timedelta(minutes=2))
+
+    rater = Client()
+    assert rater.post("/track/", {"number": rectification.number, "code": code}
+                      ).status_code == 302
+    answer = rater.post(f"/track/{rectification.number}/rate-again/", {"level": "2", "text": ""})
+    assert answer.status_code == 302
+    follow = Rating.objects.get(round=Round.FOLLOW_UP)
+    assert (follow.follow_up_of_id, follow.rated_case_id, follow.code_id) == (
+        first.pk, invitation.case_id, None)
+    assert "整改后复评：满意" in rater.get(f"/track/{rectification.number}/").content.decode()
