@@ -272,6 +272,9 @@ def test_the_halls_sheet_decodes_to_its_codes_addresses(demo_org, enterprise):
         "河阳区政务服务中心“办不成事”反映窗口"))
     text = pdf[0].get_textpage().get_text_range()
     assert "综合受理窗口" in text and "河阳区政务服务中心" in text
+    # A window's card says what the scan is for: to rate the service, or to complain.
+    card = pdf[1].get_textpage().get_text_range().replace("\r", "").replace("\n", "")
+    assert "评价我们的服务" in card and "反映问题" in card
     url = _decoded(answer.content, 1)[0]
     assert "河阳区政务服务中心综合受理窗口" in Client().get(urlsplit(url).path).content.decode()
     assert _decoded(answer.content, 3) == [
