@@ -166,13 +166,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(args, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": C.db_url(DB), "QINQING_DATA_DIR": str(C.DATA_DIR),
+def start_server(args, port: int, *, db: str = DB, name: str = "public",
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`qinqing serve` over `db` (the abuse limits raised: the bench is one address);
+    `env` adds settings (bench/ratings.py raises its own limits)."""
+    env = {**os.environ, "DATABASE_URL": C.db_url(db), "QINQING_DATA_DIR": str(C.DATA_DIR),
            "QINQING_BIND": f"127.0.0.1:{port}", "QINQING_WORKERS": str(args.workers),
            "QINQING_ALLOWED_HOSTS": "127.0.0.1,localhost", "QINQING_DEBUG": "0",
            "QINQING_PORTAL_SUBMISSIONS_PER_ADDRESS": "10000",
-           "DJANGO_SETTINGS_MODULE": "qinqing.settings"}
-    log = open(C.DATA_DIR / "bench-public-server.log", "w")  # noqa: SIM115 (kept open)
+           "DJANGO_SETTINGS_MODULE": "qinqing.settings", **(env or {})}
+    log = open(C.DATA_DIR / f"bench-{name}-server.log", "w")  # noqa: SIM115 (kept open)
     proc = subprocess.Popen([sys.executable, "-m", "qinqing.cli", "serve"], env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 40

@@ -368,7 +368,7 @@ try:
 
     # The cache the counters above live in; it must be shared by every gunicorn worker, so
     # the default is the database (table qinqing_cache, made by `qinqing migrate`), which
-    # needs no other service. QINQING_CACHE_URL=redis://… uses Redis (pip install redis).
+    # needs no other service. QINQING_CACHE_URL=redis://… uses Redis (the "redis" extra: pip install -e ".[redis]").
     CACHES = {"default": load_cache(os.environ.get("QINQING_CACHE_URL"))}
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None

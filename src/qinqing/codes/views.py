@@ -47,7 +47,8 @@ def lookup(request, token: str):
         return None, render(request, "codes/scan_unknown.html", status=404)
     if code.revoked_at is not None or not code.object_active:
         # A code of a window since closed reads as withdrawn: nobody there to answer for it.
-        replacement = queries.shown(code.replaced_by) if code.replaced_by_id else None
+        new = queries.replacement(code)
+        replacement = queries.shown(new) if new is not None else None
         return None, render(request, "codes/scan_revoked.html",
                             {"code": code, "replacement": replacement}, status=410)
     return code, None

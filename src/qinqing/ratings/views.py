@@ -39,7 +39,9 @@ def scan(request, token: str):
         return _page(request, code, form, status=400)
     data = form.cleaned_data
     try:
-        rated = services.existing(data["token"])
+        # A second send of a form with a phone is answered before its SMS code (spent by
+        # the first) is checked again; without a phone, rate() finds it itself.
+        rated = services.existing(data["token"]) if data["phone"] else None
         if rated is None:
             verified = False
             if data["phone"]:
