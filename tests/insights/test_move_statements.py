@@ -28,10 +28,13 @@ from tests.insights.every_move import Mover, every_move, january
 # kinds: answer, callback, dispatch, merge, not_accept, redispatch, reject, reopen, reply,
 # sign): the reporters who asked for an SMS at each step are read
 # (notifications.services.text_public_steps), whether or not anyone asked.
+# +2 since 2026-12-07 on each move that closes a case and may invite its reporter to rate
+# it (answer, callback, close_unrated, not_accept; ratings.invitations.schedule): the
+# reporter texted at intake is read, and the invitation written (INSERT … ON CONFLICT).
 PINNED = {
-    "answer": 17, "approve_extension": 16, "approve_suspension": 16, "callback": 17,
-    "close_unrated": 16, "deny_extension": 14, "deny_suspension": 14, "dispatch": 23,
-    "edit": 16, "merge": 24, "not_accept": 17, "redispatch": 23, "reject": 17, "reopen": 17,
+    "answer": 19, "approve_extension": 16, "approve_suspension": 16, "callback": 19,
+    "close_unrated": 18, "deny_extension": 14, "deny_suspension": 14, "dispatch": 23,
+    "edit": 16, "merge": 24, "not_accept": 19, "redispatch": 23, "reject": 17, "reopen": 17,
     "reply": 19, "request_extension": 15, "request_suspension": 15, "resume": 15,
     "return": 17, "review": 16, "send_back": 16, "sign": 17,
 }
