@@ -108,3 +108,20 @@ class SupervisionCode(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+class ScanDay(models.Model):
+    """How many times a code's page was opened on a local day (a scan: the page a phone's
+    camera opens; the rating form's own submissions are not counted again). One row per
+    code and day, incremented in one statement (services.count_scan)."""
+
+    code = models.ForeignKey(SupervisionCode, verbose_name=_("Supervision code"),
+                             on_delete=models.CASCADE, related_name="scan_days")
+    day = models.DateField(_("Day"))
+    scans = models.PositiveIntegerField(_("Scans"), default=0)
+
+    class Meta:
+        verbose_name = _("Scans of a day")
+        verbose_name_plural = _("Scans by day")
+        constraints = [models.UniqueConstraint(fields=["code", "day"],
+                                               name="scan_day_one_row_per_code_and_day")]

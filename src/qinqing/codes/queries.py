@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from datetime import date, timedelta
+
+from django.db.models import Q, Sum
+from django.utils import timezone
 from django.urls import reverse
 
 from qinqing.codes import tokens
@@ -128,9 +131,28 @@ class Sheet:
             [self.own] if self.own else [])
 
 
+RECENT_DAYS = 30  # the managers' page shows each code's scans over these last days
+
+
+def _with_recent_scans(codes):
+    since = timezone.localdate() - timedelta(days=RECENT_DAYS - 1)
+    return codes.annotate(recent_scans=Sum("scan_days__scans",
+                                           filter=Q(scan_days__day__gte=since), default=0))
+
+
 def _live_codes(**filters) -> dict:
     return {c.unit_id or c.staff_id or c.enterprise_id: c
-            for c in SupervisionCode.objects.filter(LIVE, **filters)}
+            for c in _with_recent_scans(SupervisionCode.objects.filter(LIVE, **filters))}
+
+
+def scans(start: date, end: date, *, codes=None) -> int:
+    """Scans counted on the local days start..end (of `codes`, a queryset, if given)."""
+    from qinqing.codes.models import ScanDay
+
+    rows = ScanDay.objects.filter(day__gte=start, day__lte=end)
+    if codes is not None:
+        rows = rows.filter(code__in=codes)
+    return rows.aggregate(n=Sum("scans", default=0))["n"]
 
 
 def sheet(unit: Unit) -> Sheet:
@@ -213,10 +235,10 @@ def find_object(kind: str, pk) -> Unit | User | Enterprise | None:
 def other_codes(unit: Unit) -> list[SupervisionCode]:
     """Live codes within `unit` for staff members and for units that are neither halls
     nor windows (issued one by one)."""
-    return list(SupervisionCode.objects.filter(LIVE).filter(
+    return list(_with_recent_scans(SupervisionCode.objects.filter(LIVE).filter(
         Q(staff__unit__path__startswith=unit.path)
         | Q(unit__path__startswith=unit.path) & ~Q(unit__kind__in=[UnitKind.SERVICE_HALL,
-                                                                    UnitKind.WINDOW]))
+                                                                    UnitKind.WINDOW])))
         .select_related(*_RELATED).order_by("unit__path", "staff__unit__path", "pk"))
 
 

@@ -6,12 +6,15 @@ not only by the pages: the command line and later items (ratings, visits) call t
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import logging
+from datetime import datetime
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinqing.codes import tokens
-from qinqing.codes.models import SupervisionCode
+from qinqing.codes.models import ScanDay, SupervisionCode
 from qinqing.codes.queries import may_manage
 from qinqing.enterprises.models import Enterprise
 from qinqing.org.models import Unit, User
@@ -130,3 +133,22 @@ def replace(code_id: int, *, by: User | None, reason: str) -> SupervisionCode:
         old.replaced_by = new
         old.save(update_fields=["replaced_by"])
         return new
+
+
+log = logging.getLogger(__name__)
+
+
+def count_scan(code: SupervisionCode, now: datetime | None = None) -> None:
+    """Count one scan of `code` on today's local date: one statement (an upsert that adds
+    one; SQLite and PostgreSQL both take it), so concurrent scans never lose a count.
+    A failure here is logged and swallowed: the person who scanned still gets the page."""
+    day = timezone.localdate(now or timezone.now())
+    table = connection.ops.quote_name(ScanDay._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (code_id, day, scans) VALUES (%s, %s, 1) "
+                f"ON CONFLICT (code_id, day) DO UPDATE SET scans = {table}.scans + 1",
+                [code.pk, day])
+    except DatabaseError:  # a locked SQLite file, a read-only replica: not worth a 500
+        log.warning("scan of code %s not counted", code.pk, exc_info=True)

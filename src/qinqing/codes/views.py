@@ -51,6 +51,8 @@ def lookup(request, token: str):
         replacement = queries.shown(new) if new is not None else None
         return None, render(request, "codes/scan_revoked.html",
                             {"code": code, "replacement": replacement}, status=410)
+    if request.method == "GET":  # a scan opens the page; sending its form is not another
+        services.count_scan(code)
     return code, None
 
 
