@@ -116,3 +116,91 @@ def test_rating_figures_refuse_the_case_breakdowns(month):
         metrics.breakdowns(["received", "ratings_received"], NOVEMBER, "kind")
     with pytest.raises(InvalidScope):
         metrics.breakdown("rating_sms_sent", NOVEMBER, "unit")
+
+
+# ------------------------------------------------------------------ the bulletin
+
+def test_the_bulletins_ratings_section(month):
+    from qinqing.insights.bulletins import document
+
+    doc = document(NOVEMBER, region_name="河阳市")
+    section = doc["ratings"]
+    assert section["summary"] == (
+        "本期共收到办事企业和群众评价45条，其中非常满意32条、满意8条、基本满意2条、"
+        "不满意2条、非常不满意1条；主动评价43条，占95.6%，默认评价2条。"
+        "发送评价短信7条，短信平台已接收3条；干部走访企业登记暂未纳入平台统计。"
+        "收到差评3条，差评率7.0%（3÷43），均已转为整改工单，均已整改答复，其中按时整改2条。"
+        "整改后评价人复评3条，满意（含基本满意）2条，整改满意率66.7%。"
+        "另有1条评价经申诉复核认定无效，未计入以上统计。")
+    assert [f["value"] for f in section["by_level"]] == ["32", "8", "2", "2", "1"]
+    assert section["visits"] is None
+    listed = section["dissatisfied"]
+    assert [(r["date"], r["level"], r["state"], r["on_time"], r["follow_up_level"])
+            for r in listed] == [
+        ("2026-11-03", 4, "followed_up_satisfied", True, 2),
+        ("2026-11-10", 5, "followed_up_satisfied", True, 3),
+        ("2026-11-17", 4, "followed_up_dissatisfied", False, 4),
+        ("2026-11-20", 5, "invalid", None, None)]
+    window = f"{month.hall.short_name or month.hall.name}综合受理窗口"
+    assert [r["text"] for r in listed] == [
+        f"11月3日，对{window}的评价为“不满意”：已按时整改答复，评价人复评“满意”，已办结。",
+        f"11月10日，对{window}的评价为“非常不满意”：已按时整改答复，评价人复评“基本满意”，"
+        "已办结。",
+        f"11月17日，对{window}的评价为“不满意”：已超时整改答复，评价人复评“不满意”，"
+        "已重新交办整改。",
+        f"11月20日，对{window}的评价为“非常不满意”：经申诉复核认定为误评或恶意评价，"
+        "评价无效，不计入统计。"]
+    assert [r["case_number"] for r in listed] == [
+        r.case.number for r in month.bad + [month.invalid]]
+    # No rater's name or phone anywhere in the section.
+    import json
+
+    text = json.dumps(section, ensure_ascii=False)
+    assert "李明" not in text and "1380013800" not in text and "孙丽" not in text
+
+
+def test_the_ratings_section_at_the_end_of_a_shorter_period(month):
+    from qinqing.insights.rating_section import section
+
+    part = section(Scope(date(2026, 11, 15), date(2026, 11, 20)))
+    assert [(r["state"], r["on_time"]) for r in part["dissatisfied"]] == [
+        ("rectifying", None), ("rectifying", None)]
+    assert "已整改答复0条（其中按时整改0条），正在整改2条" in part["summary"]
+
+
+def test_a_published_bulletin_keeps_its_ratings_section(month, user):
+    import io
+
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    from qinqing.insights import services
+
+    published = services.publish_bulletin(user("analyst"), NOVEMBER.start, NOVEMBER.end,
+                                           "990000", today=date(2026, 12, 7))
+    stored = published.document["ratings"]
+    assert stored["summary"].startswith("本期共收到办事企业和群众评价45条")
+    # A rating given later for November (a late import) changes no published bulletin.
+    from qinqing.ratings.models import Rating
+
+    late = Rating.objects.filter(level=1, code__isnull=False).first()
+    late.pk, late.form_token = None, "f" * 32
+    late.save()
+    assert values()["ratings_received"].value == 46
+    published.refresh_from_db()
+    assert published.document["ratings"] == stored
+
+    client = Client()
+    page = client.get(f"/public/bulletins/{published.pk}/").content.decode()
+    assert stored["summary"] in page and page.count('<li data-state="') == 4
+    assert "好差评" in page and "李明" not in page
+    book = load_workbook(io.BytesIO(client.get(f"/public/bulletins/{published.pk}.xlsx").content))
+    sheets = book.sheetnames
+    assert len(sheets) == 3
+    rows = list(book[sheets[2]].iter_rows(values_only=True))
+    assert len(rows) == 5 and rows[1][5] == month.bad[0].case.number
+    figures_text = " ".join(str(c) for row in book[sheets[0]].iter_rows(values_only=True)
+                            for c in row if c)
+    assert stored["summary"] in figures_text
+    pdf = client.get(f"/public/bulletins/{published.pk}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
