@@ -47,8 +47,11 @@ def test_a_units_components_add_up_to_its_score(two_units):
     assert len(result.ranked) == 2
     for unit in result.ranked:
         parts = {c.criterion.key: c for c in unit.components}
-        assert sum(c.contribution for c in parts.values() if c.available) == unit.score
-        assert not parts["bad_ratings"].available  # no ratings in Qinqing yet
+        assert sum(c.contribution for c in parts.values()
+                   if c.contribution is not None) == unit.score
+        # Bad ratings are computed, but neither unit is rated: left out of both scores.
+        assert parts["bad_ratings"].available and not parts["bad_ratings"].applies
+        assert parts["bad_ratings"].contribution is None and unit.weight_total == 85
         for key in ("on_time", "satisfaction", "reopen"):
             f = parts[key].figure
             assert f.denominator >= 5 and parts[key].share == Fraction(f.numerator, f.denominator)
@@ -69,7 +72,8 @@ def test_the_page_explains_each_score(client, user, two_units):
     assert page.status_code == 200
     text = page.content.decode()
     assert re.search(rf'<tr data-unit="{UNIT_A}" class="mine">', text)
-    assert "好差评" in text and "不参与计算" in text  # bad ratings: not available, said so
+    # Bad ratings: neither unit is rated, so the component is left out, and said so.
+    assert text.count('data-applies="no"') == 2 and "本期无评价" in text
     scores = dict(re.findall(r'<tr data-unit="([^"]+)".*?data-score="([^"]+)"', text, re.S))
     assert set(scores) == {UNIT_A, UNIT_B}
 
@@ -83,10 +87,12 @@ def test_admin_sets_weights_validated_and_shows_sums(client, user, demo_org):
     assert bad.status_code == 200 and not RankingPolicy.objects.exists()
     zero = client.post(url, {**form, "weight_on_time": "0", "weight_satisfaction": "0",
                              "weight_reopen": "0"})
+    # Bad ratings alone cannot score the units nobody rates.
     assert zero.status_code == 200 and not RankingPolicy.objects.exists()
+    assert "好差评" in zero.content.decode() or "差评" in zero.content.decode()
     assert client.post(url, form).status_code == 302
     saved = RankingPolicy.current()
     assert saved.pk == 1 and saved.weight_on_time == 50 and saved.updated_by.username == "admin"
     change = client.get("/admin/insights/rankingpolicy/1/change/").content.decode()
-    assert "100.00" in change  # weights used: 50 + 30 + 20 (the 10 for ratings is not)
+    assert "110.00" in change  # weights used: 50 + 30 + 20 + 10 (bad ratings, computed)
     assert client.get("/admin/insights/rankingpolicy/add/").status_code == 403  # one row

@@ -85,3 +85,28 @@ def test_equal_scores_share_a_rank():
     same = {ON_TIME: rows(ON_TIME, a=(5, 10), b=(5, 10), c=(1, 10))}
     result = score_units(same, weights(1, 0), 5, {ON_TIME}.__contains__)
     assert [(u.unit, u.rank) for u in result.ranked] == [("a", 1), ("b", 1), ("c", 3)]
+
+
+def test_bad_ratings_count_where_a_unit_is_rated_enough():
+    per_metric = {**PER_METRIC, BAD: rows(BAD, a=(5, 10), b=(1, 4), z=(3, 30))}
+    every = {ON_TIME, SATISFACTION, REOPEN, BAD}.__contains__
+    result = score_units(per_metric, weights(50, 50, 0, 100), 5, every)
+    a, b = (next(u for u in result.ranked if u.unit == k) for k in "ab")
+    bad_a = next(c for c in a.components if c.criterion.key == "bad_ratings")
+    assert bad_a.applies and bad_a.normalised == 50  # lower is better: 100 × (1 − 5/10)
+    assert a.weight_total == 200 and a.score == Fraction(50 * 100 + 50 * 60 + 100 * 50, 200)
+    # b has 4 ratings, below the minimum of 5: scored on the other two, not held apart.
+    bad_b = next(c for c in b.components if c.criterion.key == "bad_ratings")
+    assert not bad_b.applies and bad_b.contribution is None and b.weight_total == 100
+    assert b.score == Fraction(50 * 60 + 50 * 100, 100)
+    assert sum(c.contribution for c in a.components if c.contribution is not None) == a.score
+    # z is rated but has no cases: not ranked on its ratings alone.
+    assert "z" not in {u.unit for u in result.ranked + result.too_few}
+
+
+def test_a_unit_left_with_no_weight_is_not_ranked():
+    per_metric = {**PER_METRIC, BAD: rows(BAD, a=(1, 10))}
+    every = {ON_TIME, SATISFACTION, REOPEN, BAD}.__contains__
+    result = score_units(per_metric, weights(0, 0, 0, 10), 5, every)
+    assert [u.unit for u in result.ranked] == ["a"] and result.ranked[0].score == 90
+    assert {u.unit for u in result.too_few} == {"b", "c"}

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from qinqing.insights import rating_section
 from qinqing.insights.metrics import (
     METRICS, STAGES, Figure, Scope, breakdowns, figures, snapshot,
 )
@@ -106,6 +107,8 @@ def document(scope: Scope, *, region_name: str, now: datetime | None = None,
             "accountability": data.figures[ACCOUNTABILITY].as_dict(),
             "by_sanction": _rows(r for r in data.by_sanction if r[2].value),
             "typical_cases": typical_cases_in(scope),
+            # 好差评 (issue 17 §6): the figures, and each dissatisfied rating's outcome.
+            "ratings": rating_section.section(scope),
             "notes": notes(),
         }
         doc["summary"] = summary(doc)

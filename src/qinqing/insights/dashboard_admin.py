@@ -24,9 +24,14 @@ class RankingPolicyForm(forms.ModelForm):
         weights = {c.key: data.get(f"weight_{c.key}") for c in CRITERIA}
         if any(w is None for w in weights.values()):
             return data  # the field errors say which
-        if not any(weights[c.key] > 0 for c in CRITERIA if metric_available(c.metric)):
-            raise ValidationError(_("At least one weight of a component that can be computed "
-                                    "must be above zero, or no unit can be scored."))
+        # Bad ratings count only for the units people rate (ranking.py): a component
+        # counted for every unit must weigh something, or most units cannot be scored.
+        if not any(weights[c.key] > 0 for c in CRITERIA
+                   if metric_available(c.metric) and not c.where_counted):
+            raise ValidationError(_("At least one weight of the on-time, satisfaction or "
+                                    "reopen components must be above zero: bad ratings "
+                                    "count only for the units people rate, so they cannot "
+                                    "score every unit alone."))
         return data
 
 
@@ -44,7 +49,7 @@ class RankingPolicyAdmin(admin.ModelAdmin):
         return sum(getattr(obj, f"weight_{c.key}") or 0 for c in CRITERIA
                    if metric_available(c.metric))
 
-    @admin.display(description=_("Set but not used (no ratings yet)"))
+    @admin.display(description=_("Set but not used (component not available)"))
     def weights_ignored(self, obj):
         return sum(getattr(obj, f"weight_{c.key}") or 0 for c in CRITERIA
                    if not metric_available(c.metric))

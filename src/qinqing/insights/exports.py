@@ -104,6 +104,14 @@ def to_xlsx(doc: dict) -> bytes:
         table(_("Accountability, by sanction"),
               [(r["group"], r["key"], r) for r in doc["by_sanction"]]
               + [("", "", doc["accountability"])])
+    ratings = doc.get("ratings")  # documents stored before ratings joined have none
+    if ratings:
+        table(_("Ratings of services (好差评)"),
+              [("", "", f) for f in ratings["by_level"] + ratings["figures"] + ratings["sms"]])
+        xlsx.append(sheet, [_("Ratings of services (好差评)"), ratings["summary"]])
+        sheet.cell(sheet.max_row, 2).alignment = wrap
+        xlsx.append(sheet, [ratings["visits_note"]])
+        xlsx.append(sheet, [])
     xlsx.append(sheet, [_("Notes on the figures")])
     sheet.cell(sheet.max_row, 1).font = bold
     for note in doc["notes"]:
@@ -122,9 +130,30 @@ def to_xlsx(doc: dict) -> bytes:
         cases.cell(cases.max_row, 7).alignment = wrap
     for column, width in zip(range(1, 8), (30, 12, 18, 12, 12, 10, 80)):
         cases.column_dimensions[get_column_letter(column)].width = width
+    if ratings:
+        _dissatisfied_sheet(book, ratings["dissatisfied"], bold, wrap)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _dissatisfied_sheet(book, rows: list[dict], bold, wrap) -> None:
+    """Each dissatisfied rating and what was done (no rater's name or phone: the section
+    holds none)."""
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(_("Dissatisfied ratings")[:31])
+    xlsx.append(sheet, [_("Date"), _("What was rated"), _("Unit answering"), _("Level"),
+                        _("About"), _("Rectification case"), _("What was done")])
+    for cell in sheet[1]:
+        cell.font = bold
+    for row in rows:
+        xlsx.append(sheet, [row["date"], row["rated"], row["answering_unit"],
+                            row["level_label"], row["reason"], row["case_number"],
+                            row["what_was_done"]])
+        sheet.cell(sheet.max_row, 7).alignment = wrap
+    for column, width in zip(range(1, 8), (12, 36, 24, 12, 24, 18, 60)):
+        sheet.column_dimensions[get_column_letter(column)].width = width
 
 
 def to_pdf(doc: dict) -> bytes:

@@ -13,6 +13,9 @@ Where to read what:
   category, destination) and their keys and labels.
 - from_facts.py, from_rollup.py: where the aggregates are counted — the fact table, or
   the daily rollups corrected by the facts not rolled up yet (the same numbers).
+- from_ratings.py: the rating figures (好差评), counted from the ratings and their SMS
+  directly (families "ratings" and "sms"; their formulas say what a scope means for them:
+  the local day of rating, the answering unit and region recorded on the rating).
 - compute.py: the entry points below, which put the two together.
 - masters.py: the units and categories as the figures see them, and destinations.
 
@@ -53,10 +56,12 @@ from qinqing.insights.metrics.compute import (
     SOURCES, breakable, breakdown, breakdowns, figures, scope_case_ids,
 )
 from qinqing.insights.metrics.from_rollup import snapshot
+from qinqing.insights.metrics.from_ratings import RATING_BREAKDOWNS
 from qinqing.insights.metrics.groupings import BREAKDOWNS, SANCTION
 from qinqing.insights.metrics.masters import DESTINATIONS
 from qinqing.insights.metrics.registry import (
-    DEFAULT_NAMES, METRICS, STAGE_WORDS, STAGES, UNIT_COUNT, UNIT_RATIO, UNIT_SECONDS, Figure,
+    DEFAULT_NAMES, METRICS, RATING_NAMES, STAGE_WORDS, STAGES, UNIT_COUNT, UNIT_RATIO,
+    UNIT_SECONDS, Figure,
     Metric, resolution_base, response_stage, rounded_percent, satisfied_levels,
 )
 from qinqing.insights.metrics.scope import (
@@ -65,7 +70,8 @@ from qinqing.insights.metrics.scope import (
 
 __all__ = [
     "BREAKDOWNS", "DEFAULT_NAMES", "DESTINATIONS", "FIRST_DAY", "LAST_DAY", "MAX_DAYS",
-    "METRICS", "SANCTION", "SOURCES", "STAGES", "STAGE_WORDS", "UNIT_COUNT", "UNIT_RATIO",
+    "METRICS", "RATING_BREAKDOWNS", "RATING_NAMES", "SANCTION", "SOURCES", "STAGES",
+    "STAGE_WORDS", "UNIT_COUNT", "UNIT_RATIO",
     "UNIT_SECONDS", "Figure", "InvalidScope", "Metric", "Scope", "breakable", "breakdown",
     "breakdowns", "figures", "resolution_base", "response_stage", "rounded_percent",
     "satisfied_levels", "scope_case_ids", "snapshot", "validate",

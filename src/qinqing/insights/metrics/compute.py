@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from qinqing.cases.models import Outcome
 from qinqing.insights import rollup
+from qinqing.insights.metrics.from_ratings import count_ratings
 from qinqing.insights.metrics.from_facts import (
     count_from_facts, count_overdue, dimension_filter, p90_from_facts, period_filter,
 )
@@ -27,7 +28,7 @@ from qinqing.insights.metrics.groupings import (
     BREAKDOWNS, SANCTION, TIME_BREAKDOWNS, Grouping, make_grouping, rows_by_group,
 )
 from qinqing.insights.metrics.masters import Masters, master_data
-from qinqing.insights.metrics.registry import DEFAULT_NAMES, METRICS, Figure
+from qinqing.insights.metrics.registry import DEFAULT_NAMES, METRICS, RATING_FAMILIES, Figure
 from qinqing.insights.metrics.scope import InvalidScope, Scope, validate
 from qinqing.insights.models import Fact
 from qinqing.org.models import Unit
@@ -52,9 +53,13 @@ def figures(scope: Scope, names: list[str] | None = None, *, now: datetime | Non
     source: "auto" (the rollups where they can answer, else the facts), or "facts" or
     "rollup" to force one (the tests compare them)."""
     names = _names(names)
+    case_names, rating_names = _split(names)
+    agg: dict[str, Any] = {}
     with snapshot():
-        _grouping_, result = _run(names, scope, None, now=now, source=source)
-    agg = result.get("", {})
+        if case_names:
+            agg.update(_run(case_names, scope, None, now=now, source=source)[1].get("", {}))
+        if rating_names:
+            agg.update(_run_ratings(rating_names, scope, None)[1].get("", {}))
     return {name: METRICS[name].figure(agg) for name in names}
 
 
@@ -68,6 +73,16 @@ def breakdowns(names: list[str], scope: Scope, by: str, *, now: datetime | None 
                source: str = "auto") -> dict[str, list[tuple[str, str, Figure]]]:
     """breakdown() of several figures at once, sharing the queries."""
     names = _names(names)
+    case_names, rating_names = _split(names)
+    if rating_names:
+        # The rating figures group their own rows (the unit and region recorded on the
+        # rating, its channel): each figure has the groups of its own rows.
+        grouping, result = _run_ratings(rating_names, scope, by)
+        keys = sorted(set(grouping.keys) | set(result))
+        rated = {name: [(key, grouping.label(key), METRICS[name].figure(result.get(key, {})))
+                        for key in keys] for name in rating_names}
+        cases = breakdowns(case_names, scope, by, now=now, source=source) if case_names else {}
+        return {name: rated[name] if name in rated else cases[name] for name in names}
     if by == SANCTION:
         return _by_sanction(names, scope)
     if by not in BREAKDOWNS:
@@ -84,7 +99,8 @@ def breakable(by: str) -> list[str]:
     """The figures that can be broken down `by` (the accountability figures by sanction
     only, the others by anything but sanction)."""
     return [name for name, metric in METRICS.items()
-            if (metric.family == "accountability") == (by == SANCTION)]
+            if metric.family not in RATING_FAMILIES
+            and (metric.family == "accountability") == (by == SANCTION)]
 
 
 def _by_sanction(names: list[str], scope: Scope) -> dict[str, list[tuple[str, str, Figure]]]:
@@ -107,6 +123,19 @@ def _names(names: Iterable[str] | None) -> list[str]:
             "names": ", ".join(unknown)}})
     return names
 
+
+
+def _split(names: list[str]) -> tuple[list[str], list[str]]:
+    """(case figures, rating figures) of `names`: the two are counted apart."""
+    return ([n for n in names if METRICS[n].family not in RATING_FAMILIES],
+            [n for n in names if METRICS[n].family in RATING_FAMILIES])
+
+
+def _run_ratings(names: list[str], scope: Scope, by: str | None):
+    validate(scope)
+    result: dict[str, dict[str, Any]] = defaultdict(dict)
+    grouping = count_ratings(_families(names), scope, by, master_data(), result)
+    return grouping, result
 
 
 def _families(names: list[str]) -> set[str]:

@@ -277,6 +277,7 @@ def _registry() -> dict[str, Metric]:
         Metric("resolution_rate", gettext_lazy("Resolution rate"), _resolution_formula,
                "callbacks", "resolved", "resolution_base", "ratio", UNIT_RATIO),
     ]
+    m += _rating_metrics()
     for stage in STAGES:
         words = STAGE_WORDS[stage]
         label = Stage(stage).label
@@ -311,6 +312,105 @@ def _registry() -> dict[str, Metric]:
     return {metric.name: metric for metric in m}
 
 
+# The ratings (好差评, issue 17 §6). Counted from the ratings themselves (family "ratings",
+# from_ratings.py), not from the case facts: what the scope's case filters (kind, channel,
+# category) mean does not apply; the rating's own channel does (breakdown by channel).
+RATINGS_WORDS = gettext_lazy(
+    "first ratings (not follow-ups) given on a local day of the period, valid at its end "
+    "(a rating found mistaken by an appeal upheld by then is left out), each under the "
+    "unit answering for the object, the region and the channel recorded on the rating at "
+    "that moment")
+LEVEL_NAMES = {1: gettext_lazy("Very satisfied"), 2: gettext_lazy("Satisfied"),
+               3: gettext_lazy("Basically satisfied"), 4: gettext_lazy("Dissatisfied"),
+               5: gettext_lazy("Very dissatisfied")}
+
+
+def _rating_metrics() -> list[Metric]:
+    flow = "flow"
+    m = [
+        Metric("ratings_received", gettext_lazy("Ratings received"),
+               _lazy_format(gettext_lazy("%(ratings)s; real and default ratings alike"),
+                            ratings=RATINGS_WORDS), "ratings", "ratings", basis=flow),
+    ]
+    for level, name in LEVEL_NAMES.items():
+        m.append(Metric(f"ratings_level_{level}",
+                        _lazy_format(gettext_lazy("Ratings: %(level)s"), level=name),
+                        _lazy_format(gettext_lazy("ratings received at level %(level)s "
+                                                  "(GB/T 39046 code %(code)s), default "
+                                                  "ratings included"), level=name,
+                                     code=str(level)),
+                        "ratings", f"level_{level}", basis=flow))
+        m.append(Metric(f"ratings_level_{level}_share",
+                        _lazy_format(gettext_lazy("Share %(level)s"), level=name),
+                        _lazy_format(gettext_lazy("ratings at level %(level)s ÷ ratings "
+                                                  "received"), level=name),
+                        "ratings", f"level_{level}", "ratings", "ratio", UNIT_RATIO, flow))
+    m += [
+        Metric("ratings_active", gettext_lazy("Rated by the person"),
+               gettext_lazy("ratings received that the person gave (scanned a code, opened "
+                            "the SMS link…), not given by default"), "ratings", "active",
+               basis=flow),
+        Metric("ratings_active_share", gettext_lazy("Share rated by the person"),
+               gettext_lazy("ratings the person gave ÷ ratings received"),
+               "ratings", "active", "ratings", "ratio", UNIT_RATIO, flow),
+        Metric("ratings_default", gettext_lazy("Default ratings"),
+               gettext_lazy("ratings of closed cases the platform gave by default (nobody "
+                            "rated within the time allowed after the SMS invitation)"),
+               "ratings", "default", basis=flow),
+        Metric("ratings_default_share", gettext_lazy("Share of default ratings"),
+               gettext_lazy("default ratings ÷ ratings received"),
+               "ratings", "default", "ratings", "ratio", UNIT_RATIO, flow),
+        Metric("bad_ratings", gettext_lazy("Bad ratings"),
+               gettext_lazy("ratings received at level 4 (dissatisfied) or 5 (very "
+                            "dissatisfied); a default rating is never bad"),
+               "ratings", "bad", basis=flow),
+        Metric("bad_rating_rate", gettext_lazy("Bad-rating rate"),
+               gettext_lazy("bad ratings (levels 4–5) ÷ ratings the person gave: real "
+                            "ratings only, default ratings counted in neither"),
+               "ratings", "bad", "active", "ratio", UNIT_RATIO, flow),
+        Metric("bad_rectified", gettext_lazy("Bad ratings answered"),
+               gettext_lazy("bad ratings whose rectification case the unit replied to by "
+                            "the end of the period"), "ratings", "rectified", basis=flow),
+        Metric("bad_rectified_on_time", gettext_lazy("Bad ratings rectified on time"),
+               gettext_lazy("bad ratings whose rectification case was replied to by the "
+                            "end of the period with every resolve clock stopped by its "
+                            "due time (extensions included, suspensions excluded; a clock "
+                            "still running past its due time at the end is late)"),
+               "ratings", "rectified_on_time", basis=flow),
+        Metric("bad_rectified_on_time_rate", gettext_lazy("Bad ratings rectified on time, rate"),
+               gettext_lazy("bad ratings rectified on time ÷ bad ratings"),
+               "ratings", "rectified_on_time", "bad", "ratio", UNIT_RATIO, flow),
+        Metric("follow_ups", gettext_lazy("Follow-up ratings"),
+               gettext_lazy("follow-up ratings (the rater's rating of the fix, round 2) "
+                            "given by the end of the period, of the period's bad ratings"),
+               "ratings", "follow_ups", basis=flow),
+        Metric("rectification_satisfaction", gettext_lazy("Rectification satisfaction"),
+               gettext_lazy("follow-up ratings at levels 1–3 (very satisfied, satisfied, "
+                            "basically satisfied) ÷ follow-up ratings, of the period's bad "
+                            "ratings, given by the end of the period"),
+               "ratings", "follow_ups_satisfied", "follow_ups", "ratio", UNIT_RATIO, flow),
+        Metric("ratings_invalid", gettext_lazy("Ratings found invalid"),
+               gettext_lazy("first ratings given in the period that an appeal (申诉复核) "
+                            "upheld by the end of the period found mistaken or malicious: "
+                            "left out of every other rating figure, counted here only"),
+               "ratings", "invalid", basis=flow),
+        Metric("rating_sms_queued", gettext_lazy("Rating SMS queued"),
+               gettext_lazy("SMS inviting a person to rate (the invitation after a case "
+                            "closes, its one reminder, the invitation to rate a fix) queued "
+                            "on a local day of the period; counted for the whole platform "
+                            "(an SMS records no region or unit)"), "sms", "sms_queued",
+               basis=flow),
+        Metric("rating_sms_sent", gettext_lazy("Rating SMS sent"),
+               gettext_lazy("those SMS the gateway accepted by the end of the period "
+                            "(delivery to the phone is not reported back, so not counted)"),
+               "sms", "sms_sent", basis=flow),
+    ]
+    return m
+
+
+RATING_FAMILIES = frozenset({"ratings", "sms"})
+
+
 class _lazy_format:
     """A translatable template with arguments, translated when shown."""
 
@@ -325,7 +425,11 @@ class _lazy_format:
 
 
 METRICS: dict[str, Metric] = _registry()
-DEFAULT_NAMES: tuple[str, ...] = tuple(METRICS)
+# The case figures; the rating figures (family ratings and sms) are asked for by name.
+DEFAULT_NAMES: tuple[str, ...] = tuple(name for name, metric in METRICS.items()
+                                       if metric.family not in RATING_FAMILIES)
+RATING_NAMES: tuple[str, ...] = tuple(name for name, metric in METRICS.items()
+                                      if metric.family in RATING_FAMILIES)
 
 
 def rounded_percent(value: Decimal | None) -> str:
