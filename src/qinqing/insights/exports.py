@@ -143,8 +143,9 @@ def _dissatisfied_sheet(book, rows: list[dict], bold, wrap) -> None:
     from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(_("Dissatisfied ratings")[:31])
-    xlsx.append(sheet, [_("Date"), _("What was rated"), _("Unit answering"), _("Level"),
-                        _("About"), _("Rectification case"), _("What was done")])
+    xlsx.append(sheet, [_("Date"), _("What was rated"), _("Unit answering"), _("Rating level"),
+                        _("Reason for the bad rating"), _("Rectification case"),
+                        _("What was done about it")])
     for cell in sheet[1]:
         cell.font = bold
     for row in rows:
