@@ -4,7 +4,7 @@ the command and the managers' download."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from qinqing.codes import services as code_services
 from qinqing.org.models import Unit
 from qinqing.ratings import case_ratings, defaults, export, invitations, services
-from qinqing.ratings.levels import Level
 from qinqing.ratings.models import Invitation
 from tests.ratings.case_helpers import PHONE, at, close_case, user
 
