@@ -169,8 +169,12 @@ def test_ranking_explains_each_units_score(wb):
     assert page.goto("/insights/ranking/").status == 200
     expect(page.locator("h1")).to_contain_text("单位考核排名")
     weights = page.get_by_test_id("weights")
-    expect(weights.locator("tr[data-criterion='bad_ratings']")).to_contain_text("好差评")
-    expect(page.get_by_test_id("weight-total")).to_have_text("85.00")  # 40 + 30 + 15 used
+    # Bad ratings are computed now (a unit rated too few times leaves that weight out of
+    # its own sum: its breakdown says so); the policy's weights all count.
+    bad = weights.locator("tr[data-criterion='bad_ratings']")
+    expect(bad).to_contain_text("差评")
+    expect(bad).to_contain_text("越低越好")
+    expect(page.get_by_test_id("weight-total")).to_have_text("100.00")  # 40 + 30 + 15 + 15
     # The demo's 300 cases leave few units with 5 cases behind every rate: the
     # administrator lowers the minimum (and a bad weight is refused first).
     admin = wb.page("admin")
@@ -185,7 +189,7 @@ def test_ranking_explains_each_units_score(wb):
         admin.locator("input[name=_save]").click()
     expect(admin.locator(".errorlist")).to_have_count(0)
     page.reload()
-    expect(page.get_by_test_id("weight-total")).to_have_text("95.00")  # 50 + 30 + 15
+    expect(page.get_by_test_id("weight-total")).to_have_text("110.00")  # 50 + 30 + 15 + 15
     ranked = page.locator("[data-testid=ranking] > tbody > tr")
     expect(ranked.first).to_be_visible()
     first = ranked.first
