@@ -5,19 +5,18 @@ Real transactions: each thread commits on its own connection."""
 from __future__ import annotations
 
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connections
-from django.test import Client
 from django.utils import timezone
 
 from qinqing.cases.models import Case, Channel as CaseChannel
 from qinqing.ratings import case_ratings, defaults, invitations
 from qinqing.ratings.levels import Level
 from qinqing.ratings.models import Invitation, Rating
+from tests.ratings.concurrency import post_until_served
 from tests.ratings.case_helpers import close_case, form
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -37,17 +36,7 @@ def test_twenty_identical_bad_ratings_make_one_rating_and_one_case(invitation):
     data = form(level="5", reason="staff", text="答复敷衍，问题没有解决。")
 
     def send(_):
-        # A busy SQLite answers 503 "try again": the person sends the form again, as
-        # they would (on a loaded machine every first try can be refused).
-        try:
-            for attempt in range(20):
-                answer = Client().post(f"/r/{invitation.token}", data)
-                if answer.status_code != 503:
-                    return answer
-                time.sleep(0.05 * (attempt + 1))
-            return answer
-        finally:
-            connections.close_all()
+        return post_until_served(f"/r/{invitation.token}", data)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(send, range(20)))

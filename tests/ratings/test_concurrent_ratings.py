@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import OperationalError, connections
-from django.test import Client
 
 from qinqing.cases.models import Case
 from qinqing.codes import services as code_services
@@ -19,6 +18,8 @@ from qinqing.org.models import Unit
 from qinqing.ratings import services
 from qinqing.ratings.models import Rating
 from tests.ratings.conftest import BAD, WINDOW, form
+
+from tests.ratings.concurrency import post_until_served
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -33,17 +34,7 @@ def test_twenty_identical_bad_ratings_make_one_rating_and_one_case(code):
     data = form(**BAD)
 
     def send(_):
-        # A busy SQLite answers 503 "try again": the person sends the form again, as
-        # they would (on a loaded machine every first try can be refused).
-        try:
-            for attempt in range(20):
-                answer = Client().post(f"/c/{code.token}", data)
-                if answer.status_code != 503:
-                    return answer
-                time.sleep(0.05 * (attempt + 1))
-            return answer
-        finally:
-            connections.close_all()
+        return post_until_served(f"/c/{code.token}", data)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(send, range(20)))

@@ -19,6 +19,8 @@ from qinqing.codes.queries import may_manage
 from qinqing.enterprises.models import Enterprise
 from qinqing.org.models import Unit, User
 
+log = logging.getLogger(__name__)
+
 REASON_MAX = 500
 
 
@@ -133,9 +135,6 @@ def replace(code_id: int, *, by: User | None, reason: str) -> SupervisionCode:
         old.replaced_by = new
         old.save(update_fields=["replaced_by"])
         return new
-
-
-log = logging.getLogger(__name__)
 
 
 def count_scan(code: SupervisionCode, now: datetime | None = None) -> None:
